@@ -1,0 +1,50 @@
+# Customer Journey Warehouse
+#   make build   set up .venv, build the warehouse on data/sample with dbt
+#   make test    set up if needed, lint, pytest (incl. a dbt build on fresh generated data)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# the PII salt: yours from the environment, else a random one kept in .cj_salt (never committed)
+DBT := CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}" $(BIN)/dbt
+
+.PHONY: setup build test lint sample docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+.cj_salt:
+	$(PYTHON) -c "import secrets; print(secrets.token_hex(16))" > .cj_salt
+
+setup: $(STAMP) .cj_salt
+	@mkdir -p warehouse
+
+build: setup
+	$(DBT) build
+
+lint: setup
+	$(BIN)/ruff check src tests/python bench
+	$(BIN)/ruff format --check src tests/python bench
+	$(BIN)/sqlfluff lint models macros tests --processes 2
+	$(BIN)/python -m customer_journey.project_checks
+
+test: setup lint
+	CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}" $(BIN)/pytest
+
+# regenerate the bundled sample data (committed)
+sample: setup
+	$(BIN)/cj-synth --customers 3000 --days 120 --seed 42 --out data/sample --force
+
+docs: setup
+	$(DBT) docs generate
+	$(DBT) docs serve --port 8080
+
+clean:
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/tmp

@@ -1,0 +1,144 @@
+{#
+    Cleaning helpers used by the staging models. Engine-specific pieces sit
+    behind adapter.dispatch so the models stay portable.
+#}
+
+{# Trimmed, lower-cased text; empty strings become null. #}
+{% macro clean_text(column) -%}
+    nullif(lower(trim(cast({{ column }} as {{ dbt.type_string() }}))), '')
+{%- endmacro %}
+
+
+{# Trimmed text, casing kept; empty strings become null. #}
+{% macro clean_id(column) -%}
+    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
+{%- endmacro %}
+
+
+{#
+    A timestamp column (native, or ISO-8601 text with or without an offset)
+    as a UTC timestamp without time zone; null when it cannot be parsed.
+    Text without an offset is read as UTC (profiles.yml sets TimeZone=UTC).
+#}
+{% macro parse_utc_timestamp(column) -%}
+    {{ return(adapter.dispatch('parse_utc_timestamp', 'customer_journey')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_utc_timestamp(column) -%}
+    cast({{ column }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro duckdb__parse_utc_timestamp(column) -%}
+    cast(try_cast({{ column }} as timestamptz) as timestamp)
+{%- endmacro %}
+
+
+{# A number, or null when the text is not one. #}
+{% macro safe_number(column, type='double') -%}
+    {{ dbt.safe_cast(column, type) }}
+{%- endmacro %}
+
+
+{#
+    Salted hash of a PII value (normalised: trimmed, lower-cased). The salt
+    comes from var pii_salt (env CJ_PII_SALT) and is never committed.
+#}
+{% macro hash_pii(column) -%}
+    {%- set salt = var('pii_salt') | string -%}
+    {%- if execute and salt | length < 8 -%}
+        {{ exceptions.raise_compiler_error(
+            "PII salt missing: set the environment variable CJ_PII_SALT (8+ characters) or var pii_salt. "
+            ~ "`make build` writes one to .cj_salt. E-mails are hashed with it in staging."
+        ) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('hash_pii', 'customer_journey')(column, salt)) }}
+{%- endmacro %}
+
+{% macro default__hash_pii(column, salt) -%}
+    {{ dbt.hash(dbt.concat(["'" ~ salt ~ "'", 'lower(trim(' ~ column ~ '))'])) }}
+{%- endmacro %}
+
+{% macro duckdb__hash_pii(column, salt) -%}
+    case when {{ column }} is not null
+        then sha256('{{ salt }}' || lower(trim({{ column }})))
+    end
+{%- endmacro %}
+
+
+{#
+    A fingerprint of a row's raw values, used to tell an exact duplicate
+    (same fingerprint) from a conflicting one (same key, other values).
+#}
+{% macro row_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'customer_journey')(columns)) }}
+{%- endmacro %}
+
+{% macro default__row_fingerprint(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{% macro duckdb__row_fingerprint(columns) -%}
+    cast(hash({{ columns | join(', ') }}) as varchar)
+{%- endmacro %}
+
+
+{# Raw values of a row as JSON text, for the quarantine. #}
+{% macro raw_values_json(columns) -%}
+    {{ return(adapter.dispatch('raw_values_json', 'customer_journey')(columns)) }}
+{%- endmacro %}
+
+{% macro default__raw_values_json(columns) -%}
+    to_json(named_struct(
+        {%- for column in columns %}
+        '{{ column }}', cast({{ column }} as {{ dbt.type_string() }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    ))
+{%- endmacro %}
+
+{% macro duckdb__raw_values_json(columns) -%}
+    cast(to_json(struct_pack(
+        {%- for column in columns %}
+        {{ column }} := cast({{ column }} as varchar){{ ',' if not loop.last }}
+        {%- endfor %}
+    )) as varchar)
+{%- endmacro %}
+
+
+{# Rows later than this are quarantined as future_timestamp. #}
+{% macro future_cutoff() -%}
+    {{ dbt.dateadd('hour', var('future_tolerance_hours'), 'cast(' ~ dbt.current_timestamp() ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
+{%- endmacro %}
+
+
+{#
+    Adds `quarantine_reason` to the rows of `from_cte`, which must carry
+    `row_reason` (the first row-level check that failed, or null) and
+    `row_fingerprint`. Among rows that passed the row-level checks and share
+    the key: a row identical to an earlier one is an `exact_duplicate`; a row
+    with the same key but other values is `duplicate_<key>` (the earliest by
+    `order_by` is kept). With duplicate_reason none, only exact duplicates
+    are refused (for tables without a natural key, such as order lines).
+#}
+{% macro with_duplicate_reasons(from_cte, key_columns, order_by, duplicate_reason) -%}
+    {#- one window, one total order: identical rows sit next to each other -#}
+    {%- set window -%}
+        partition by {{ key_columns | join(', ') }}, row_reason is null
+        order by {{ order_by }}, row_fingerprint
+    {%- endset -%}
+    select
+        *,
+        coalesce(
+            row_reason,
+            case
+                when lag(row_fingerprint) over ({{ window }}) = row_fingerprint then 'exact_duplicate'
+                {%- if duplicate_reason %}
+                when row_number() over ({{ window }}) > 1 then '{{ duplicate_reason }}'
+                {%- endif %}
+            end
+        ) as quarantine_reason
+    from {{ from_cte }}
+{%- endmacro %}

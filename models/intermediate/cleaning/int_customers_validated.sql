@@ -1,0 +1,22 @@
+with
+
+customers as (
+    select * from {{ ref('stg_raw__customers') }}
+),
+
+row_checks as (
+    select
+        *,
+        case
+            when customer_id is null then 'null_customer_id'
+            when signup_at is null then 'unparseable_timestamp'
+            when signup_at > {{ future_cutoff() }} then 'future_timestamp'
+        end as row_reason
+    from customers
+),
+
+final as (
+    {{ with_duplicate_reasons('row_checks', ['customer_id'], 'signup_at', 'duplicate_customer_id') }}
+)
+
+select * from final

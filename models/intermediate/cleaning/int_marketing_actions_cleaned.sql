@@ -1,0 +1,26 @@
+with
+
+validated as (
+    select * from {{ ref('int_marketing_actions_validated') }}
+),
+
+final as (
+    select
+        action_id,
+        customer_id,
+        action_code,
+        channel,
+        conversion_amount,
+        action_code = 'holdout' as is_holdout,
+        opened_at is not null as is_opened,
+        clicked_at is not null as is_clicked,
+        converted_at is not null as is_converted,
+        sent_at,
+        opened_at,
+        clicked_at,
+        converted_at
+    from validated
+    where quarantine_reason is null
+)
+
+select * from final

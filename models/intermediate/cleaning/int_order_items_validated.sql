@@ -1,0 +1,32 @@
+with
+
+order_items as (
+    select * from {{ ref('stg_raw__order_items') }}
+),
+
+orders as (
+    select order_id from {{ ref('int_orders_cleaned') }}
+),
+
+row_checks as (
+    select
+        order_items.*,
+        case
+            when order_items.order_id is null then 'null_order_id'
+            when order_items.product_id is null then 'null_product_id'
+            when order_items.quantity is null or order_items.quantity <= 0 then 'invalid_quantity'
+            when order_items.unit_price is null or order_items.unit_price < 0 then 'negative_amount'
+            {# the order was quarantined or never existed: its lines cannot be used #}
+            when orders.order_id is null then 'orphan_item_order'
+        end as row_reason
+    from order_items
+    left join orders
+        on order_items.order_id = orders.order_id
+),
+
+final as (
+    {# an order may list a product on several lines: only identical lines are duplicates #}
+    {{ with_duplicate_reasons('row_checks', ['order_id', 'product_id'], 'unit_price', none) }}
+)
+
+select * from final

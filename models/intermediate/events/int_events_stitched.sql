@@ -1,0 +1,97 @@
+{#
+    Clean events with a resolved customer. An anonymous event takes the
+    customer its device identified as, before or after the event (pre-login
+    browsing is stitched). On a device shared by several customers, the
+    var shared_device_policy decides: next_login gives the event to the
+    customer who identifies next on that device (or, if none does, the last
+    one before); unassigned leaves it anonymous. person_id is the customer_id
+    when known, else a stable key of the device.
+    The logic reads event times, not arrival order: late events land in place.
+#}
+
+{%- set policy = var('shared_device_policy') -%}
+{%- if policy not in ('next_login', 'unassigned') -%}
+    {{ exceptions.raise_compiler_error("var shared_device_policy must be next_login or unassigned, got '" ~ policy ~ "'") }}
+{%- endif %}
+
+with
+
+events as (
+    select * from {{ ref('int_events_cleaned') }}
+),
+
+devices as (
+    select
+        anonymous_id,
+        min(customer_id) as only_customer_id,
+        max(customers_on_device) as customers_on_device
+    from {{ ref('int_identity_map') }}
+    group by 1
+),
+
+neighbours as (
+    select
+        events.*,
+        devices.only_customer_id,
+        coalesce(devices.customers_on_device, 0) as customers_on_device,
+        first_value(events.customer_id ignore nulls) over (
+            partition by events.anonymous_id
+            order by events.event_at, events.event_id
+            rows between current row and unbounded following
+        ) as next_customer_id,
+        last_value(events.customer_id ignore nulls) over (
+            partition by events.anonymous_id
+            order by events.event_at, events.event_id
+            rows between unbounded preceding and current row
+        ) as previous_customer_id
+    from events
+    left join devices
+        on events.anonymous_id = devices.anonymous_id
+),
+
+resolved as (
+    select
+        *,
+        case
+            when customer_id is not null then customer_id
+            when customers_on_device = 1 then only_customer_id
+            {% if policy == 'next_login' %}
+            when customers_on_device > 1 then coalesce(next_customer_id, previous_customer_id)
+            {% endif %}
+        end as resolved_customer_id
+    from neighbours
+),
+
+final as (
+    select
+        event_id,
+        coalesce(resolved_customer_id, 'anon:' || anonymous_id) as person_id,
+        resolved_customer_id as customer_id,
+        anonymous_id,
+        case
+            when customer_id is not null then 'identified'
+            when resolved_customer_id is not null and customers_on_device > 1 then 'stitched_shared_device'
+            when resolved_customer_id is not null then 'stitched'
+            else 'anonymous'
+        end as identity_resolution,
+        event_type,
+        event_category,
+        journey_stage,
+        information_touchpoint,
+        channel,
+        device,
+        page_path,
+        product_id,
+        search_query,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        search_results_count,
+        stage_order,
+        is_information_seeking,
+        is_unanswered,
+        event_at
+    from resolved
+)
+
+select * from final

@@ -1,0 +1,23 @@
+with
+
+source as (
+    select * from {{ source('raw', 'customers') }}
+),
+
+renamed as (
+    select
+        {{ clean_id('customer_id') }} as customer_id,
+        {{ hash_pii('email') }} as email_hash,
+        upper(trim(cast(country as {{ dbt.type_string() }}))) as country_code,
+        nullif(trim(cast(city as {{ dbt.type_string() }})), '') as city,
+        {{ clean_text('gender') }} as gender,
+        {{ clean_text('acquisition_channel') }} as acquisition_channel,
+        {{ safe_number('birth_year', 'integer') }} as birth_year,
+        {{ parse_utc_timestamp('signup_at') }} as signup_at,
+        {{ row_fingerprint(['customer_id', 'signup_at', 'email', 'country', 'city', 'birth_year', 'gender', 'acquisition_channel']) }} as row_fingerprint,
+        {# raw values for the quarantine: the e-mail only as its hash #}
+        {{ raw_values_json(['customer_id', 'signup_at', 'country', 'city', 'birth_year', 'gender', 'acquisition_channel']) }} as raw_values
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+with
+
+source as (
+    select * from {{ source('raw', 'events') }}
+),
+
+renamed as (
+    select
+        {{ clean_id('event_id') }} as event_id,
+        {{ clean_id('anonymous_id') }} as anonymous_id,
+        {{ clean_id('customer_id') }} as customer_id,
+        {{ clean_text('event_type') }} as event_type,
+        {{ clean_text('channel') }} as channel,
+        {{ clean_text('device') }} as device,
+        nullif(trim(cast(page_path as {{ dbt.type_string() }})), '') as page_path,
+        {{ clean_id('product_id') }} as product_id,
+        {{ clean_text('search_query') }} as search_query,
+        {{ clean_text('utm_source') }} as utm_source,
+        {{ clean_text('utm_medium') }} as utm_medium,
+        {{ clean_text('utm_campaign') }} as utm_campaign,
+        {{ safe_number('search_results_count', 'integer') }} as search_results_count,
+        {{ parse_utc_timestamp('event_at') }} as event_at,
+        {{ row_fingerprint(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as row_fingerprint,
+        {{ raw_values_json(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as raw_values
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,23 @@
+with
+
+source as (
+    select * from {{ source('raw', 'feedback') }}
+),
+
+renamed as (
+    select
+        {{ clean_id('feedback_id') }} as feedback_id,
+        {{ clean_id('customer_id') }} as customer_id,
+        {{ clean_id('order_id') }} as order_id,
+        {{ clean_text('feedback_type') }} as feedback_type,
+        {{ clean_text('topic') }} as topic,
+        {# free-text comments may hold PII: only their length leaves staging #}
+        length(trim(cast(comment as {{ dbt.type_string() }}))) as comment_length,
+        {{ safe_number('score', 'integer') }} as score,
+        {{ parse_utc_timestamp('created_at') }} as created_at,
+        {{ row_fingerprint(['feedback_id', 'customer_id', 'order_id', 'created_at', 'feedback_type', 'score', 'topic', 'comment']) }} as row_fingerprint,
+        {{ raw_values_json(['feedback_id', 'customer_id', 'order_id', 'created_at', 'feedback_type', 'score', 'topic']) }} as raw_values
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,19 @@
+with
+
+source as (
+    select * from {{ source('raw', 'order_items') }}
+),
+
+renamed as (
+    select
+        {{ clean_id('order_id') }} as order_id,
+        {{ clean_id('product_id') }} as product_id,
+        {{ clean_text('category') }} as category,
+        {{ safe_number('quantity', 'integer') }} as quantity,
+        {{ safe_number('unit_price', 'double') }} as unit_price,
+        {{ row_fingerprint(['order_id', 'product_id', 'category', 'quantity', 'unit_price']) }} as row_fingerprint,
+        {{ raw_values_json(['order_id', 'product_id', 'category', 'quantity', 'unit_price']) }} as raw_values
+    from source
+)
+
+select * from renamed

@@ -706,12 +706,17 @@ TIME_COLUMN = {
 
 def inject_dirt(
     table_name: str, data: pa.Table, due: np.ndarray, rate: float, rng: np.random.Generator
-) -> tuple[pa.Table, np.ndarray, list[dict]]:
-    """Return the dirtied table, the rows' due times, and one truth record per dirty row."""
+) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """Return the dirtied table, the rows' due times, and each row's dirt kind (None when clean).
+
+    Dirt is recorded per row and reported in `_truth/dirt` only when the row is
+    actually written, so rows still waiting in `_pending/` are not counted.
+    """
     kinds = DIRT_KINDS.get(table_name, {})
     n = data.num_rows
+    no_dirt = np.full(n, None, dtype=object)
     if not kinds or rate <= 0 or n == 0:
-        return data, due, []
+        return data, due, no_dirt
     counts = {k: int(rng.binomial(n, min(rate * share, 1.0))) for k, share in kinds.items()}
     perm = rng.permutation(n)
     picked: dict[str, np.ndarray] = {}
@@ -720,7 +725,7 @@ def inject_dirt(
         picked[k] = np.sort(perm[pos : pos + c])
         pos += c
     if pos == 0:
-        return data, due, []
+        return data, due, no_dirt
     # only the picked rows go through Python; the rest stays columnar
     sub_idx = np.sort(perm[:pos])
     where = {int(r): i for i, r in enumerate(sub_idx)}
@@ -730,11 +735,14 @@ def inject_dirt(
     tcol = TIME_COLUMN.get(table_name)
     extra_rows: list[dict] = []
     extra_due: list[float] = []
-    truth: list[dict] = []
+    sub_kind = np.full(pos, None, dtype=object)
     for kind, rows in picked.items():
         for row_index in rows:
             r = where[int(row_index)]
-            rec = {"table_name": table_name, "row_key": None if cols[key][r] is None else str(cols[key][r]), "kind": kind}
+            if kind in ("exact_duplicate", "duplicate_event_id"):
+                sub_kind[r] = None  # the original stays clean; its copy is the dirt
+            else:
+                sub_kind[r] = kind
             if kind == "exact_duplicate":
                 extra_rows.append({c: cols[c][r] for c in cols})
                 extra_due.append(due[row_index])
@@ -747,7 +755,6 @@ def inject_dirt(
                 extra_due.append(due[row_index])
             elif kind == "null_event_id":
                 cols[key][r] = None
-                rec["row_key"] = None
             elif kind == "null_customer_id":
                 cols["customer_id"][r] = None
             elif kind == "orphan_order_customer":
@@ -770,16 +777,18 @@ def inject_dirt(
             elif kind == "tz_offset_clean":
                 ts = datetime.fromisoformat(cols[tcol][r]) + timedelta(hours=2)
                 cols[tcol][r] = ts.strftime("%Y-%m-%dT%H:%M:%S") + "+02:00"
-            truth.append(rec)
+    extra_kind = [k for k, rows in picked.items() if k in ("exact_duplicate", "duplicate_event_id") for _ in rows]
     keep = np.ones(n, dtype=bool)
     keep[sub_idx] = False
     pieces = [data.filter(pa.array(keep)), pa.Table.from_pydict(cols, schema=data.schema)]
     due = np.concatenate([due[keep], due[sub_idx]])
+    row_kind = np.concatenate([no_dirt[keep], sub_kind])
     if extra_rows:
         pieces.append(pa.Table.from_pylist(extra_rows, schema=data.schema))
         due = np.concatenate([due, np.array(extra_due)])
+        row_kind = np.concatenate([row_kind, np.array(extra_kind, dtype=object)])
     out = pa.concat_tables(pieces)
-    return out, due, truth
+    return out, due, row_kind
 
 
 # --------------------------------------------------------------------------
@@ -791,13 +800,19 @@ def _pending_path(out: Path, table: str, chunk: int) -> Path:
     return out / "_pending" / table / f"c{chunk:04d}.parquet"
 
 
-def _release_pending(out: Path, table: str, chunk: int, d1: int) -> tuple[pa.Table | None, np.ndarray]:
+def _release_pending(out: Path, table: str, chunk: int) -> pa.Table | None:
+    """Rows held back by the previous window, with their _due, _dirt and _late columns."""
     path = _pending_path(out, table, chunk)
-    if not path.exists():
-        return None, np.array([])
-    t = pq.read_table(path)
-    due = t.column("_due").to_numpy()
-    return t.drop_columns(["_due"]), due
+    return pq.read_table(path) if path.exists() else None
+
+
+def _late_mask(data: pa.Table, due: np.ndarray, d1: int, cfg: SynthConfig, rng: np.random.Generator) -> np.ndarray:
+    """Events of the window's last `late_days` held back, decided per event id so copies travel together."""
+    ids = data.column("event_id")
+    raw = pc.fill_null(ids, 0).to_numpy().astype(np.uint64)
+    u = ((raw * np.uint64(2654435761) + np.uint64(cfg.seed)) % np.uint64(2**32)).astype(float) / 2**32
+    u = np.where(pc.is_null(ids).to_numpy(zero_copy_only=False), rng.random(len(u)), u)
+    return (due >= d1 - cfg.late_days) & (due < d1) & (u < cfg.late_rate)
 
 
 def _progress(label: str, done: int, total: int, started: float) -> None:
@@ -891,11 +906,19 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
     writer = _Writer(out, tag)
     dirt_rng = np.random.default_rng([cfg.seed, 7, d0])
     truth_rows: list[dict] = []
+
+    def record(table: str, written: pa.Table, kinds: np.ndarray, late: np.ndarray) -> None:
+        keys = written.column(KEY_COLUMN[table]).to_pylist()
+        for i in np.flatnonzero(kinds != None):  # noqa: E711 - object array
+            truth_rows.append({"table_name": table, "row_key": None if keys[i] is None else str(keys[i]), "kind": kinds[i]})
+        for i in np.flatnonzero(late):
+            truth_rows.append({"table_name": table, "row_key": None if keys[i] is None else str(keys[i]), "kind": "late_arrival"})
+
     if append_days is None:
-        customers, _, t = inject_dirt(
+        customers, _, kinds = inject_dirt(
             "customers", generate_customers(cfg, lat), np.zeros(cfg.customers), cfg.dirt_rate, dirt_rng
         )
-        truth_rows += t
+        record("customers", customers, kinds, np.zeros(len(kinds), dtype=bool))
         writer.write("customers", 0, customers)
         write_truth(cfg, lat, out)
     n = len(lat.persona)
@@ -905,23 +928,28 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
         produced = generate_chunk(cfg, lat, chunk, lo, hi, d0, d1)
         crng = np.random.default_rng([cfg.seed, 8, chunk, d0])
         for table, (data, due) in produced.items():
-            data, due, t = inject_dirt(table, data, due, cfg.dirt_rate, crng)
-            truth_rows += t
+            data, due, kinds = inject_dirt(table, data, due, cfg.dirt_rate, crng)
+            late = np.zeros(len(due), dtype=bool)
             if table == "events":
-                # late arrivals: a share of the window's last days is held back
-                late = (due >= d1 - cfg.late_days) & (due < d1) & (crng.random(len(due)) < cfg.late_rate)
-                due = np.where(late, d1, due)  # due at the window end: released by the next append
-                truth_rows += [
-                    {"table_name": "events", "row_key": str(k), "kind": "late_arrival"}
-                    for k in data.filter(pa.array(late)).column("event_id").to_pylist()
-                ]
-            held, held_due = _release_pending(out, table, chunk, d1)
+                # late arrivals: a share of the window's last days is held back until the next append
+                late = _late_mask(data, due, d1, cfg, crng)
+                due = np.where(late, d1, due)
+            held = _release_pending(out, table, chunk)
             if held is not None:
-                data = pa.concat_tables([held, data])
-                due = np.concatenate([held_due, due])
+                due = np.concatenate([held.column("_due").to_numpy(), due])
+                kinds = np.concatenate([np.array(held.column("_dirt").to_pylist(), dtype=object), kinds])
+                late = np.concatenate([held.column("_late").to_numpy(zero_copy_only=False), late])
+                data = pa.concat_tables([held.drop_columns(["_due", "_dirt", "_late"]), data])
             now = due < d1
-            writer.write(table, chunk, data.filter(pa.array(now)))
-            pending = data.filter(pa.array(~now)).append_column("_due", pa.array(due[~now]))
+            written = data.filter(pa.array(now))
+            writer.write(table, chunk, written)
+            record(table, written, kinds[now], late[now])
+            pending = (
+                data.filter(pa.array(~now))
+                .append_column("_due", pa.array(due[~now], pa.float64()))
+                .append_column("_dirt", pa.array(kinds[~now], pa.string()))
+                .append_column("_late", pa.array(late[~now], pa.bool_()))
+            )
             path = _pending_path(out, table, chunk)
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(pending, path)

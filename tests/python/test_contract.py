@@ -1,0 +1,91 @@
+"""The raw-data contract: missing tables and columns, absent optional tables, unreadable files."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import copy_dataset, make_dataset, run_dbt
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp("contract") / "raw"
+    make_dataset(out, customers=300, days=30, seed=1)
+    return out
+
+
+def test_missing_required_table_names_table_and_pattern(tiny, tmp_path):
+    raw = copy_dataset(tiny, tmp_path / "raw")
+    shutil.rmtree(raw / "orders")
+    result = run_dbt(["run", "--select", "stg_raw__customers"], raw, tmp_path / "work")
+    assert result.returncode != 0
+    assert "Raw table 'orders' is required" in result.output
+    assert f"{raw}/orders/*.parquet" in result.output
+
+
+def test_missing_required_column_names_table_pattern_and_column(tiny, tmp_path):
+    raw = copy_dataset(tiny, tmp_path / "raw")
+    for path in (raw / "orders").glob("*.parquet"):
+        table = pq.read_table(path).drop_columns(["order_amount"])
+        pq.write_table(table, path)
+    result = run_dbt(["run", "--select", "stg_raw__orders"], raw, tmp_path / "work")
+    assert result.returncode != 0
+    assert "Raw table 'orders'" in result.output
+    assert "missing required column 'order_amount'" in result.output
+    assert f"{raw}/orders/*.parquet" in result.output
+
+
+def test_unreadable_file_is_named(tiny, tmp_path):
+    raw = copy_dataset(tiny, tmp_path / "raw")
+    bad = raw / "feedback" / "part-corrupt.parquet"
+    bad.write_bytes(b"this is not parquet")
+    result = run_dbt(["run", "--select", "stg_raw__feedback"], raw, tmp_path / "work")
+    assert result.returncode != 0
+    assert "part-corrupt.parquet" in result.output
+
+
+def test_missing_salt_stops_the_build(tiny, tmp_path):
+    result = run_dbt(["run", "--select", "stg_raw__customers"], tiny, tmp_path / "work", {"CJ_PII_SALT": ""})
+    assert result.returncode != 0
+    assert "CJ_PII_SALT" in result.output
+
+
+def test_csv_files_are_read_like_parquet(tiny, tmp_path):
+    """A user's CSV export works without code changes; optional tables may be absent."""
+    raw = tmp_path / "raw"
+    con = duckdb.connect()
+    for table in ("customers", "orders"):
+        (raw / table).mkdir(parents=True)
+        con.execute(
+            f"copy (select * from read_parquet('{tiny}/{table}/*.parquet')) to '{raw}/{table}/export.csv' (header)"
+        )
+    work = tmp_path / "work"
+    result = run_dbt(["run", "--select", "+dim_customers"], raw, work)
+    assert result.returncode == 0, result.output[-4000:]
+    built = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    expected = con.execute(f"select count(distinct customer_id) from read_parquet('{tiny}/customers/*.parquet')").fetchone()[0]
+    assert built.execute("select count(*) from marts.dim_customers").fetchone()[0] == expected
+
+
+def test_absent_optional_tables_give_empty_typed_outputs(tiny, tmp_path):
+    raw = copy_dataset(tiny, tmp_path / "raw", tables=["customers", "orders"])
+    work = tmp_path / "work"
+    result = run_dbt(["build", "--exclude", "resource_type:unit_test"], raw, work)
+    assert result.returncode == 0, result.output[-4000:]
+    assert "WARN=0" in result.output
+    built = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    assert built.execute("select count(*) from marts.fct_sessions").fetchone()[0] == 0
+    assert built.execute("select count(*) from marts.dim_customers").fetchone()[0] > 250
+    # typed, not all-varchar: the contract's types survive an empty table
+    types = dict(
+        built.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'fct_sessions'"
+        ).fetchall()
+    )
+    assert types["session_started_at"] == "TIMESTAMP"
+    assert types["event_count"] == "BIGINT"

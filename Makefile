@@ -10,7 +10,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # the PII salt: yours from the environment, else a random one kept in .cj_salt (never committed)
-DBT := CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}" $(BIN)/dbt
+WITH_SALT := CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}"
+DBT := $(WITH_SALT) $(BIN)/dbt
 
 .PHONY: setup build test lint sample docs clean
 
@@ -30,13 +31,13 @@ build: setup
 	$(DBT) build
 
 lint: setup
-	$(BIN)/ruff check src tests/python bench
-	$(BIN)/ruff format --check src tests/python bench
-	$(BIN)/sqlfluff lint models macros tests --processes 2
-	$(BIN)/python -m customer_journey.project_checks
+	$(BIN)/ruff check src tests/python
+	$(BIN)/ruff format --check src tests/python
+	$(WITH_SALT) $(BIN)/sqlfluff lint models tests --processes 2
+	$(WITH_SALT) $(BIN)/python -m customer_journey.project_checks
 
 test: setup lint
-	CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}" $(BIN)/pytest
+	$(WITH_SALT) $(BIN)/pytest
 
 # regenerate the bundled sample data (committed)
 sample: setup

@@ -9,5 +9,6 @@ select
     clean_rows,
     quarantined_rows
 from {{ ref('rpt_quarantine_summary') }}
-where quarantine_reason = '_total'
+where
+    quarantine_reason = '_total'
     and raw_rows <> clean_rows + quarantined_rows

@@ -119,12 +119,27 @@ COUNTRIES = {
 COUNTRY_WEIGHTS = np.array([0.30, 0.20, 0.20, 0.10, 0.10, 0.10])
 
 SEARCH_TERMS = tuple(
-    "running shoes,winter jacket,usb c cable,desk lamp,face cream,yoga mat,"
-    "crime novel,lego set,linen shirt,headphones".split(",")
+    [
+        "running shoes",
+        "winter jacket",
+        "usb c cable",
+        "desk lamp",
+        "face cream",
+        "yoga mat",
+        "crime novel",
+        "lego set",
+        "linen shirt",
+        "headphones",
+    ]
 )
 UNANSWERED_SEARCH_TERMS = tuple(
-    "express delivery saturday,vegan leather boots size 47,warranty extension,"
-    "gift wrapping,click and collect".split(",")
+    [
+        "express delivery saturday",
+        "vegan leather boots size 47",
+        "warranty extension",
+        "gift wrapping",
+        "click and collect",
+    ]
 )
 
 ACTIONS: tuple[str, ...] = (

@@ -90,9 +90,7 @@ def draw_latent(cfg: SynthConfig) -> Latent:
     n_c, n_v = cfg.customers, cfg.visitors
     n = n_c + n_v
     share = P.PARAMS.share[:-1] / P.PARAMS.share[:-1].sum()
-    persona = np.concatenate(
-        [rng.choice(len(share), size=n_c, p=share), np.full(n_v, P.VISITOR)]
-    ).astype(np.int8)
+    persona = np.concatenate([rng.choice(len(share), size=n_c, p=share), np.full(n_v, P.VISITOR)]).astype(np.int8)
     is_customer = np.arange(n) < n_c
     horizon = float(cfg.days)
     first_visit = rng.uniform(0.0, 0.85 * horizon, size=n)
@@ -104,8 +102,7 @@ def draw_latent(cfg: SynthConfig) -> Latent:
     buyer = is_customer & (rng.random(n) < P.PARAMS.buyer_p[persona])
     first_purchase = np.where(
         buyer,
-        np.maximum(signup, first_visit)
-        + rng.exponential(P.PARAMS.first_purchase_mean_days[persona]),
+        np.maximum(signup, first_visit) + rng.exponential(P.PARAMS.first_purchase_mean_days[persona]),
         np.inf,
     )
     churn = first_visit + rng.exponential(1.0 / P.PARAMS.churn_hazard[persona])
@@ -125,7 +122,9 @@ def draw_latent(cfg: SynthConfig) -> Latent:
             hi = lo + 28.0
         else:
             lo = first_visit
-            hi = np.minimum(np.where(np.isfinite(first_purchase), first_purchase, first_visit + 45.0), first_visit + 45.0)
+            hi = np.minimum(
+                np.where(np.isfinite(first_purchase), first_purchase, first_visit + 45.0), first_visit + 45.0
+            )
             eligible = np.ones(n, dtype=bool)
         when = lo + u_when[:, g] * np.maximum(hi - lo, 0.0)
         exposed = eligible & (u_exposed[:, g] < gap.exposure_p) & (when < churn) & (when < horizon * 1.5)
@@ -306,15 +305,24 @@ BROWSE_TYPES = ("product_view", "page_view", "search")
 BROWSE_WEIGHTS = np.array([0.6, 0.2, 0.2])
 
 
+def _padded(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """'C0000042'-style ids; safe on empty input (a chunk of visitors has no orders)."""
+    if len(numbers) == 0:
+        return np.array([], dtype=object)
+    return np.char.add(prefix, np.char.zfill(numbers.astype(str), width))
+
+
 def _customer_id(i: np.ndarray) -> np.ndarray:
-    return np.char.add("C", np.char.zfill(i.astype(str), 7))
+    return _padded("C", i, 7)
 
 
 def _id_base(d0: int, chunk: int) -> int:
     return (d0 * 10_000 + chunk) * 100_000_000
 
 
-def generate_chunk(cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, d0: int, d1: int) -> dict[str, pa.Table]:
+def generate_chunk(
+    cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, d0: int, d1: int
+) -> dict[str, pa.Table]:
     """Sessions, events, orders, items, feedback and actions of entities [lo, hi) in days [d0, d1)."""
     rng = _window_rng(cfg, chunk, d0, 0)
     ents = np.arange(lo, hi)
@@ -348,7 +356,11 @@ def generate_chunk(cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, 
 
     order = np.lexsort((s_t, s_ent))
     s_ent, s_t, s_kind, s_gap, first_is_signup = (
-        s_ent[order], s_t[order], s_kind[order], s_gap[order], first_is_signup[order]
+        s_ent[order],
+        s_t[order],
+        s_kind[order],
+        s_gap[order],
+        first_is_signup[order],
     )
     n_s = len(s_ent)
     sp = lat.persona[s_ent]
@@ -374,8 +386,15 @@ def generate_chunk(cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, 
     # --- events: segments keyed by (session, position)
     seg_sess, seg_pos, seg_type = [], [], []
     types = (
-        "page_view", "ad_click", "sign_up", "login", "product_view", "search",
-        "add_to_cart", "checkout_start", "order_completed",
+        "page_view",
+        "ad_click",
+        "sign_up",
+        "login",
+        "product_view",
+        "search",
+        "add_to_cart",
+        "checkout_start",
+        "order_completed",
     ) + tuple(g.event_type for g in P.GAPS if g.event_type not in ("search",))
     tcode = {t: i for i, t in enumerate(types)}
     sess_idx = np.arange(n_s)
@@ -435,15 +454,21 @@ def generate_chunk(cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, 
     cat = np.where(rng.random(n_e) < 0.6, fav, rng.integers(0, len(P.CATEGORIES), size=n_e))
     prod = cat * 50 + rng.integers(0, 50, size=n_e)  # 50 products per category
     page_by_type = {
-        "page_view": "/", "ad_click": "/", "sign_up": "/signup", "login": "/login", "product_view": "/product",
-        "search": "/search", "add_to_cart": "/cart", "checkout_start": "/checkout",
+        "page_view": "/",
+        "ad_click": "/",
+        "sign_up": "/signup",
+        "login": "/login",
+        "product_view": "/product",
+        "search": "/search",
+        "add_to_cart": "/cart",
+        "checkout_start": "/checkout",
         "order_completed": "/checkout/complete",
     }
     for g in P.GAPS:
         page_by_type.setdefault(g.event_type, g.page_path)
     pages = np.array([page_by_type[t] for t in types], dtype=object)
     page = pages[e_type]
-    page = np.where(has_product, np.char.add("/product/P", np.char.zfill(prod.astype(str), 5)).astype(object), page)
+    page = np.where(has_product, _padded("/product/P", prod, 5).astype(object), page)
 
     ch = channel[e_sess]
     utm_keys = list(P.UTM)
@@ -462,7 +487,7 @@ def generate_chunk(cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, 
             "device": _dict_strings(P.DEVICES, dev_kind[e_sess]),
             "page_path": pa.array(page, pa.string()),
             "product_id": pa.array(
-                np.where(has_product, np.char.add("P", np.char.zfill(prod.astype(str), 5)), None), pa.string()
+                np.where(has_product, _padded("P", prod, 5), None) if n_e else np.array([], dtype=object), pa.string()
             ),
             "search_query": pa.array(np.where(e_is_search, queries[q_idx], None), pa.string()),
             "search_results_count": pa.array(results, pa.int32(), mask=~e_is_search),
@@ -514,7 +539,7 @@ def generate_chunk(cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, 
     items = pa.table(
         {
             "order_id": pa.array(order_ids[i_order], pa.int64()),
-            "product_id": pa.array(np.char.add("P", np.char.zfill(i_prod.astype(str), 5)), pa.string()),
+            "product_id": pa.array(_padded("P", i_prod, 5), pa.string()),
             "category": _dict_strings(P.CATEGORIES, i_cat),
             "quantity": pa.array(i_qty.astype("int32"), pa.int32()),
             "unit_price": pa.array(i_price, pa.float64()),
@@ -591,7 +616,10 @@ def generate_chunk(cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, 
     p_open = np.where(a_channel == "push", 0.5, 0.35)
     opened = ~holdout & (mrng.random(n_a) < p_open)
     clicked = opened & (mrng.random(n_a) < 0.3)
-    p_conv = np.where(alive, 1.0, 0.3) * P.PARAMS.base_conversion[mp] + np.where(alive, 1.0, 0.5) * P.TRUE_UPLIFT[act, np.minimum(mp, 4)]
+    p_conv = (
+        np.where(alive, 1.0, 0.3) * P.PARAMS.base_conversion[mp]
+        + np.where(alive, 1.0, 0.5) * P.TRUE_UPLIFT[act, np.minimum(mp, 4)]
+    )
     converted = mrng.random(n_a) < p_conv
     open_t = np.where(opened, m_t + mrng.exponential(0.3, size=n_a), np.inf)
     click_t = np.where(clicked, open_t + mrng.exponential(0.05, size=n_a), np.inf)
@@ -639,7 +667,7 @@ def generate_customers(cfg: SynthConfig, lat: Latent) -> pa.Table:
     countries = list(P.COUNTRIES)
     country = rng.choice(len(countries), size=n, p=P.COUNTRY_WEIGHTS)
     city_pick = rng.integers(0, 3, size=n)
-    city = np.array([P.COUNTRIES[countries[c]][k] for c, k in zip(country, city_pick)], dtype=object)
+    city = np.array([P.COUNTRIES[countries[c]][k] for c, k in zip(country, city_pick, strict=True)], dtype=object)
     age_mean = np.array([42, 33, 29, 38, 45, 30])[lat.persona[:n]]
     birth_year = 2025 - np.clip(np.round(rng.normal(age_mean, 9)), 18, 85).astype(int)
     gender = rng.choice(4, size=n, p=[0.48, 0.46, 0.02, 0.04])
@@ -843,8 +871,12 @@ def write_truth(cfg: SynthConfig, lat: Latent, out: Path) -> None:
         "churn_at": _ts_strings(epoch, lat.churn),
         "churn_hazard_per_day": pa.array(P.PARAMS.churn_hazard[lat.persona]),
         "order_rate_per_day": pa.array(P.PARAMS.session_rate[lat.persona] * P.PARAMS.repeat_buy_p[lat.persona]),
-        "dropoff_gap": _dict_strings(tuple(g.touchpoint for g in P.GAPS), np.maximum(lat.gap_caused, 0), lat.gap_caused < 0),
-        "dropoff_stage": _dict_strings(tuple(g.stage for g in P.GAPS), np.maximum(lat.gap_caused, 0), lat.gap_caused < 0),
+        "dropoff_gap": _dict_strings(
+            tuple(g.touchpoint for g in P.GAPS), np.maximum(lat.gap_caused, 0), lat.gap_caused < 0
+        ),
+        "dropoff_stage": _dict_strings(
+            tuple(g.stage for g in P.GAPS), np.maximum(lat.gap_caused, 0), lat.gap_caused < 0
+        ),
     }
     for g, gap in enumerate(P.GAPS):
         cols[f"exposed_{gap.touchpoint}_at"] = _ts_strings(epoch, lat.gap_time[:, g])
@@ -856,7 +888,12 @@ def write_truth(cfg: SynthConfig, lat: Latent, out: Path) -> None:
         pairs_a.append(lat.anon_index[has, k])
     pc_, pa_ = np.concatenate(pairs_c), np.concatenate(pairs_a)
     pq.write_table(
-        pa.table({"anonymous_id": pa.array(lat.anon_ids[pa_], pa.string()), "customer_id": pa.array(_customer_id(pc_), pa.string())}),
+        pa.table(
+            {
+                "anonymous_id": pa.array(lat.anon_ids[pa_], pa.string()),
+                "customer_id": pa.array(_customer_id(pc_), pa.string()),
+            }
+        ),
         truth / "identity.parquet",
     )
     acts, pers = np.meshgrid(np.arange(len(P.ACTIONS)), np.arange(len(P.CUSTOMER_PERSONAS)), indexing="ij")
@@ -893,7 +930,9 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
         d0 = cfg.windows[-1][1]
         d1 = d0 + append_days
     else:
-        existing = [t for t in RAW_TABLES if (out / t).exists()] + [x for x in ("_truth", "_pending") if (out / x).exists()]
+        existing = [t for t in RAW_TABLES if (out / t).exists()] + [
+            x for x in ("_truth", "_pending") if (out / x).exists()
+        ]
         if existing:
             raise SystemExit(
                 f"{out} already holds {', '.join(existing)}: remove them (or pass --force) to regenerate, "
@@ -910,9 +949,13 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
     def record(table: str, written: pa.Table, kinds: np.ndarray, late: np.ndarray) -> None:
         keys = written.column(KEY_COLUMN[table]).to_pylist()
         for i in np.flatnonzero(kinds != None):  # noqa: E711 - object array
-            truth_rows.append({"table_name": table, "row_key": None if keys[i] is None else str(keys[i]), "kind": kinds[i]})
+            truth_rows.append(
+                {"table_name": table, "row_key": None if keys[i] is None else str(keys[i]), "kind": kinds[i]}
+            )
         for i in np.flatnonzero(late):
-            truth_rows.append({"table_name": table, "row_key": None if keys[i] is None else str(keys[i]), "kind": "late_arrival"})
+            truth_rows.append(
+                {"table_name": table, "row_key": None if keys[i] is None else str(keys[i]), "kind": "late_arrival"}
+            )
 
     if append_days is None:
         customers, _, kinds = inject_dirt(
@@ -958,7 +1001,9 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
     dirt_dir = out / "_truth" / "dirt"
     dirt_dir.mkdir(parents=True, exist_ok=True)
     pq.write_table(
-        pa.Table.from_pylist(truth_rows, schema=pa.schema([("table_name", pa.string()), ("row_key", pa.string()), ("kind", pa.string())])),
+        pa.Table.from_pylist(
+            truth_rows, schema=pa.schema([("table_name", pa.string()), ("row_key", pa.string()), ("kind", pa.string())])
+        ),
         dirt_dir / f"part-{tag}.parquet",
     )
     cfg.windows = [*cfg.windows, [d0, d1]]
@@ -984,7 +1029,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, type=Path, help="output folder: one sub-folder per raw table")
     ap.add_argument("--append-days", type=int, default=None, help="add the next K days to the data set in --out")
     ap.add_argument("--dirt-rate", type=float, default=0.01, help="share of rows per table made dirty")
-    ap.add_argument("--late-rate", type=float, default=0.02, help="share of a window's last days' events that arrive late")
+    ap.add_argument(
+        "--late-rate", type=float, default=0.02, help="share of a window's last days' events that arrive late"
+    )
     ap.add_argument("--visitors-ratio", type=float, default=0.5, help="anonymous-only visitors per customer")
     ap.add_argument("--shared-device-rate", type=float, default=0.02)
     ap.add_argument("--chunk-size", type=int, default=20_000, help="entities per chunk (bounds memory)")
@@ -1008,8 +1055,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.time()
     cfg = generate(cfg, args.out, append_days=args.append_days, quiet=args.quiet)
-    counts = {t: pq.ParquetDataset(args.out / t).read(columns=[]).num_rows for t in RAW_TABLES if (args.out / t).exists()}
-    print(json.dumps({"out": str(args.out), "windows": cfg.windows, "rows": counts, "seconds": round(time.time() - started, 1)}))
+    counts = {
+        t: pq.ParquetDataset(args.out / t).read(columns=[]).num_rows for t in RAW_TABLES if (args.out / t).exists()
+    }
+    print(
+        json.dumps(
+            {"out": str(args.out), "windows": cfg.windows, "rows": counts, "seconds": round(time.time() - started, 1)}
+        )
+    )
     return 0
 
 

@@ -33,7 +33,14 @@ def test_every_table_reconciles(db):
 
 @pytest.mark.parametrize(
     "kind",
-    ["exact_duplicate", "duplicate_event_id", "null_event_id", "unparseable_timestamp", "future_timestamp", "unknown_event_type"],
+    [
+        "exact_duplicate",
+        "duplicate_event_id",
+        "null_event_id",
+        "unparseable_timestamp",
+        "future_timestamp",
+        "unknown_event_type",
+    ],
 )
 def test_event_dirt_is_quarantined_by_reason(db, dirt, kind):
     injected = dirt[(dirt.table_name == "events") & (dirt.kind == kind)]
@@ -54,7 +61,9 @@ def test_event_dirt_is_quarantined_by_reason(db, dirt, kind):
 def test_only_injected_dirt_is_quarantined(db, dirt):
     """Cosmetic dirt (casing, whitespace, time-zone offsets) is repaired, not refused; clean rows are never refused."""
     expected = {
-        "events": dirt[(dirt.table_name == "events") & ~dirt.kind.str.endswith("_clean") & (dirt.kind != "late_arrival")],
+        "events": dirt[
+            (dirt.table_name == "events") & ~dirt.kind.str.endswith("_clean") & (dirt.kind != "late_arrival")
+        ],
         "orders": dirt[dirt.table_name == "orders"],
         "customers": dirt[(dirt.table_name == "customers") & ~dirt.kind.str.endswith("_clean")],
         "feedback": dirt[dirt.table_name == "feedback"],
@@ -183,7 +192,9 @@ def test_sessions_respect_timeout_and_cap(db):
     sessions_with_order = db.execute(
         "select count(distinct session_id) from intermediate.int_events_sessionized where event_type = 'order_completed'"
     ).fetchone()[0]
-    orders = db.execute("select count(*) from intermediate.int_events_cleaned where event_type = 'order_completed'").fetchone()[0]
+    orders = db.execute(
+        "select count(*) from intermediate.int_events_cleaned where event_type = 'order_completed'"
+    ).fetchone()[0]
     assert converted == sessions_with_order
     # two orders rarely fall in one session (two purchase visits less than 30 minutes apart)
     assert 0.98 * orders <= converted <= orders

@@ -67,7 +67,9 @@ def test_csv_files_are_read_like_parquet(tiny, tmp_path):
     result = run_dbt(["run", "--select", "+dim_customers"], raw, work)
     assert result.returncode == 0, result.output[-4000:]
     built = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
-    expected = con.execute(f"select count(distinct customer_id) from read_parquet('{tiny}/customers/*.parquet')").fetchone()[0]
+    expected = con.execute(
+        f"select count(distinct customer_id) from read_parquet('{tiny}/customers/*.parquet')"
+    ).fetchone()[0]
     assert built.execute("select count(*) from marts.dim_customers").fetchone()[0] == expected
 
 

@@ -173,7 +173,9 @@ def test_append_days_continues_the_same_customers(tmp_path):
     ).fetchone()[0]
     assert returned == 0
     # late arrivals: events stamped before the new window arrive in its files
-    late = con.execute(f"select count(*) from {new} where try_cast(event_at as timestamp) < timestamp '2025-07-11'").fetchone()[0]
+    late = con.execute(
+        f"select count(*) from {new} where try_cast(event_at as timestamp) < timestamp '2025-07-11'"
+    ).fetchone()[0]
     assert late > 0
 
 
@@ -196,3 +198,13 @@ def test_true_churn_probability_formula():
     expected = 0.01 / 0.06 * (1 - np.exp(-0.06 * 90)) + np.exp(-0.06 * 90)
     assert p[1] == pytest.approx(expected)
     assert P.true_churn_probability(h, mu, np.array([True, True, True]))[1] == 1.0
+
+
+def test_chunks_of_only_anonymous_visitors(tmp_path):
+    """With small chunks the last ones hold only visitors (no orders, feedback or actions): still fine."""
+    out = tmp_path / "visitors"
+    main(["--customers", "100", "--days", "20", "--chunk-size", "40", "--out", str(out), "--quiet"])
+    assert _rows(out, "customers") >= 100
+    files = sorted(p.name for p in (out / "events").iterdir())
+    assert len(files) == 4  # 150 entities in chunks of 40
+    assert sorted(p.name for p in (out / "orders").iterdir()) != files  # the visitor chunk writes no orders

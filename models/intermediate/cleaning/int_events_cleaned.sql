@@ -38,7 +38,7 @@ final as (
         stages.stage_order,
         taxonomy.is_information_seeking,
         taxonomy.is_information_seeking
-            and (taxonomy.is_unanswered or coalesce(validated.search_results_count = 0, false)) as is_unanswered,
+        and (taxonomy.is_unanswered or coalesce(validated.search_results_count = 0, false)) as is_unanswered,
         validated.event_at
     from validated
     inner join taxonomy

@@ -16,9 +16,11 @@ row_checks as (
             when feedback.customer_id is null then 'null_customer_id'
             when feedback.created_at is null then 'unparseable_timestamp'
             when feedback.created_at > {{ future_cutoff() }} then 'future_timestamp'
-            when feedback.feedback_type not in ('review', 'nps', 'csat', 'support_ticket')
+            when
+                feedback.feedback_type not in ('review', 'nps', 'csat', 'support_ticket')
                 or feedback.feedback_type is null then 'unknown_feedback_type'
-            when (feedback.feedback_type in ('review', 'csat') and feedback.score not between 1 and 5)
+            when
+                (feedback.feedback_type in ('review', 'csat') and feedback.score not between 1 and 5)
                 or (feedback.feedback_type = 'nps' and feedback.score not between 0 and 10)
                 or (feedback.feedback_type in ('review', 'nps', 'csat') and feedback.score is null)
                 then 'score_out_of_range'

@@ -18,7 +18,8 @@ row_checks as (
             when orders.ordered_at > {{ future_cutoff() }} then 'future_timestamp'
             when orders.order_amount is null then 'null_amount'
             when orders.order_amount < 0 or orders.discount_amount < 0 then 'negative_amount'
-            when orders.order_status not in ('completed', 'cancelled', 'returned')
+            when
+                orders.order_status not in ('completed', 'cancelled', 'returned')
                 or orders.order_status is null then 'unknown_order_status'
             when customers.customer_id is null then 'orphan_order_customer'
         end as row_reason

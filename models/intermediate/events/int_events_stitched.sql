@@ -56,7 +56,7 @@ resolved as (
             when customer_id is not null then customer_id
             when customers_on_device = 1 then only_customer_id
             {% if policy == 'next_login' %}
-            when customers_on_device > 1 then coalesce(next_customer_id, previous_customer_id)
+                when customers_on_device > 1 then coalesce(next_customer_id, previous_customer_id)
             {% endif %}
         end as resolved_customer_id
     from neighbours

@@ -17,7 +17,8 @@ pairs as (
         min(event_at) as first_identified_at,
         max(event_at) as last_identified_at
     from events
-    where anonymous_id is not null
+    where
+        anonymous_id is not null
         and customer_id is not null
     group by 1, 2
 ),

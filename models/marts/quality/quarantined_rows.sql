@@ -16,23 +16,23 @@
 with
 
 {% for table_name, model, key in tables %}
-{{ table_name }} as (
-    select
-        '{{ table_name }}' as source_table,
-        cast({{ key }} as {{ dbt.type_string() }}) as row_key,
-        quarantine_reason,
-        row_fingerprint,
-        raw_values
-    from {{ ref(model) }}
-    where quarantine_reason is not null
-),
+    {{ table_name }} as (
+        select
+            '{{ table_name }}' as source_table,
+            cast({{ key }} as {{ dbt.type_string() }}) as row_key,
+            quarantine_reason,
+            row_fingerprint,
+            raw_values
+        from {{ ref(model) }}
+        where quarantine_reason is not null
+    ),
 
 {% endfor %}
 
 unioned as (
     {% for table_name, model, key in tables %}
-    select * from {{ table_name }}
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ table_name }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 

@@ -21,11 +21,11 @@ quarantined as (
 
 table_counts as (
     {% for table_name, staging, cleaned in tables %}
-    select
-        '{{ table_name }}' as source_table,
-        (select count(*) from {{ ref(staging) }}) as raw_rows,
-        (select count(*) from {{ ref(cleaned) }}) as clean_rows
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ table_name }}' as source_table,
+            (select count(*) from {{ ref(staging) }}) as raw_rows,
+            (select count(*) from {{ ref(cleaned) }}) as clean_rows
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -49,26 +49,28 @@ totals as (
     group by 1, 2
 ),
 
+reasons_and_totals as (
+    select * from by_reason
+    union all
+    select * from totals
+),
+
 final as (
     select
         table_counts.source_table,
-        reasons.quarantine_reason,
+        reasons_and_totals.quarantine_reason,
         table_counts.raw_rows,
         table_counts.clean_rows,
-        reasons.quarantined_rows,
+        reasons_and_totals.quarantined_rows,
         totals.quarantined_rows as table_quarantined_rows,
         case
             when table_counts.raw_rows > 0
-                then cast(reasons.quarantined_rows as double) / table_counts.raw_rows
+                then cast(reasons_and_totals.quarantined_rows as double) / table_counts.raw_rows
             else 0
         end as quarantine_rate
     from table_counts
-    inner join (
-        select * from by_reason
-        union all
-        select * from totals
-    ) as reasons
-        on table_counts.source_table = reasons.source_table
+    inner join reasons_and_totals
+        on table_counts.source_table = reasons_and_totals.source_table
     inner join totals
         on table_counts.source_table = totals.source_table
 )

@@ -1,0 +1,48 @@
+{#
+    Aggregates whose SQL differs by engine, behind adapter.dispatch so the
+    models stay portable.
+#}
+
+{# Continuous percentile p (0-1) of `expression`. #}
+{% macro percentile(expression, p) -%}
+    {{ return(adapter.dispatch('percentile', 'customer_journey')(expression, p)) }}
+{%- endmacro %}
+
+{% macro default__percentile(expression, p) -%}
+    percentile_cont({{ p }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__percentile(expression, p) -%}
+    quantile_cont({{ expression }}, {{ p }})
+{%- endmacro %}
+
+{% macro spark__percentile(expression, p) -%}
+    percentile({{ expression }}, {{ p }})
+{%- endmacro %}
+
+
+{# `expression` of the group's rows joined by `delimiter`, in `order_by` order. #}
+{% macro ordered_string_agg(expression, order_by, delimiter) -%}
+    {{ return(adapter.dispatch('ordered_string_agg', 'customer_journey')(expression, order_by, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(expression, order_by, delimiter) -%}
+    {{ dbt.listagg(expression, "'" ~ delimiter ~ "'", 'order by ' ~ order_by) }}
+{%- endmacro %}
+
+{% macro duckdb__ordered_string_agg(expression, order_by, delimiter) -%}
+    string_agg({{ expression }}, '{{ delimiter }}' order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(expression, order_by, delimiter) -%}
+    concat_ws('{{ delimiter }}', transform(
+        array_sort(collect_list(struct({{ order_by }} as sort_key, {{ expression }} as item))),
+        x -> x.item
+    ))
+{%- endmacro %}
+
+
+{# numerator / denominator as a float; null when the denominator is 0 or null. #}
+{% macro safe_divide(numerator, denominator) -%}
+    ({{ numerator }}) * 1.0 / nullif({{ denominator }}, 0)
+{%- endmacro %}

@@ -31,8 +31,8 @@ build: setup
 	$(DBT) build
 
 lint: setup
-	$(BIN)/ruff check src tests/python
-	$(BIN)/ruff format --check src tests/python
+	$(BIN)/ruff check src tests/python python_models
+	$(BIN)/ruff format --check src tests/python python_models
 	$(WITH_SALT) $(BIN)/sqlfluff lint models tests --processes 2
 	$(WITH_SALT) $(BIN)/python -m customer_journey.project_checks
 

@@ -46,3 +46,21 @@
 {% macro safe_divide(numerator, denominator) -%}
     ({{ numerator }}) * 1.0 / nullif({{ denominator }}, 0)
 {%- endmacro %}
+
+
+{# A double-precision float type (dbt.type_float() is 4-byte on DuckDB). #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'customer_journey')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro duckdb__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}

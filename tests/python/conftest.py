@@ -23,7 +23,7 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 # the end-to-end data set: big enough for rates to be measurable, small enough for CI
 E2E_CUSTOMERS = 2_000
-E2E_DAYS = 90
+E2E_DAYS = 150
 E2E_DIRT_RATE = 0.02
 
 

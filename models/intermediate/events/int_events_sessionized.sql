@@ -96,7 +96,8 @@ final as (
         is_information_seeking,
         is_unanswered,
         session_started_at,
-        event_at
+        event_at,
+        identified_at
     from with_session_start
 )
 

@@ -7,6 +7,9 @@
     one before); unassigned leaves it anonymous. person_id is the customer_id
     when known, else a stable key of the device.
     The logic reads event times, not arrival order: late events land in place.
+    identified_at is when the event became known as the customer's (its own
+    time, or when its device identified): point-in-time features use it, so
+    browsing is not credited to a customer before anyone could know.
 #}
 
 {%- set policy = var('shared_device_policy') -%}
@@ -24,7 +27,8 @@ devices as (
     select
         anonymous_id,
         min(customer_id) as only_customer_id,
-        max(customers_on_device) as customers_on_device
+        max(customers_on_device) as customers_on_device,
+        min(first_identified_at) as first_identified_at
     from {{ ref('int_identity_map') }}
     group by 1
 ),
@@ -33,7 +37,13 @@ neighbours as (
     select
         events.*,
         devices.only_customer_id,
+        devices.first_identified_at as device_first_identified_at,
         coalesce(devices.customers_on_device, 0) as customers_on_device,
+        first_value(case when events.customer_id is not null then events.event_at end ignore nulls) over (
+            partition by events.anonymous_id
+            order by events.event_at, events.event_id
+            rows between current row and unbounded following
+        ) as next_identified_at,
         first_value(events.customer_id ignore nulls) over (
             partition by events.anonymous_id
             order by events.event_at, events.event_id
@@ -58,7 +68,18 @@ resolved as (
             {% if policy == 'next_login' %}
                 when customers_on_device > 1 then coalesce(next_customer_id, previous_customer_id)
             {% endif %}
-        end as resolved_customer_id
+        end as resolved_customer_id,
+        {# when the event became known as the customer's: at once when it
+           carries the customer, else when its device identified #}
+        case
+            when customer_id is not null then event_at
+            when customers_on_device = 1
+                then case when device_first_identified_at > event_at then device_first_identified_at else event_at end
+            {% if policy == 'next_login' %}
+                when customers_on_device > 1 and next_customer_id is not null then next_identified_at
+                when customers_on_device > 1 then event_at
+            {% endif %}
+        end as identified_at
     from neighbours
 ),
 
@@ -90,7 +111,8 @@ final as (
         stage_order,
         is_information_seeking,
         is_unanswered,
-        event_at
+        event_at,
+        identified_at
     from resolved
 )
 

@@ -1,0 +1,66 @@
+{#
+    One row per numeric customer feature: the scaling parameters fitted on
+    the training rows (feature snapshots whose purchase-label window is
+    complete; all snapshots when none is yet), so that scoring uses exactly
+    the scaling the models were trained with.
+#}
+
+{%- set features = customer_numeric_features() -%}
+
+with
+
+labels as (
+    select * from {{ ref('customer_labels') }}
+),
+
+snapshots as (
+    select * from {{ ref('customer_feature_snapshots') }}
+),
+
+has_training_rows as (
+    select count(*) > 0 as has_rows
+    from labels
+    where is_purchase_window_complete
+),
+
+training_rows as (
+    select snapshots.*
+    from snapshots
+    inner join labels
+        on
+            snapshots.customer_id = labels.customer_id
+            and snapshots.as_of_date = labels.as_of_date
+    cross join has_training_rows
+    where
+        labels.is_purchase_window_complete
+        or not has_training_rows.has_rows
+),
+
+fitted as (
+    {{ fit_scaling_params('training_rows', features) }}
+),
+
+window_bounds as (
+    select
+        min(as_of_date) as fitted_from_date,
+        max(as_of_date) as fitted_to_date
+    from training_rows
+),
+
+final as (
+    select
+        fitted.feature_name,
+        fitted.min_value,
+        fitted.max_value,
+        fitted.mean_value,
+        fitted.std_value,
+        fitted.log1p_mean_value,
+        fitted.log1p_std_value,
+        fitted.fitted_rows,
+        window_bounds.fitted_from_date,
+        window_bounds.fitted_to_date
+    from fitted
+    cross join window_bounds
+)
+
+select * from final

@@ -1,0 +1,55 @@
+{#
+    One row per customer segment: size and share, the centroid in original
+    units of the key features, its share of revenue, its share of buyers
+    inactive for 90 days (churn risk until predictions exist), the features
+    that set it apart, and its name (rules: customer_journey.segmentation).
+#}
+
+with
+
+segments as (
+    select * from {{ ref('customer_segments') }}
+),
+
+features as (
+    select * from {{ ref('customer_features') }}
+),
+
+totals as (
+    select
+        count(*) as customer_count,
+        sum(revenue_365d) as revenue_365d
+    from features
+),
+
+final as (
+    select
+        segments.segment_id,
+        max(segments.segment_name) as segment_name,
+        max(segments.segment_top_features) as top_distinguishing_features,
+        count(*) as customer_count,
+        count(*) * 1.0 / max(totals.customer_count) as customer_share,
+        {{ safe_divide('sum(features.revenue_365d)', 'max(totals.revenue_365d)') }} as revenue_share,
+        avg(features.recency_days) as avg_recency_days,
+        avg(features.orders_365d) as avg_orders_365d,
+        avg(features.revenue_365d) as avg_revenue_365d,
+        avg(features.avg_order_value) as avg_order_value,
+        avg(features.discount_share) as avg_discount_share,
+        avg(features.sessions_30d) as avg_sessions_30d,
+        avg(features.active_days_90d) as avg_active_days_90d,
+        avg(features.app_share_90d) as avg_app_share_90d,
+        avg(features.tenure_days) as avg_tenure_days,
+        avg(features.information_seeking_90d) as avg_information_seeking_90d,
+        avg(segments.distance_to_centroid) as avg_distance_to_centroid,
+        {{ safe_divide(
+            'count(case when features.orders_lifetime > 0 and features.recency_days > 90 then 1 end)',
+            'count(case when features.orders_lifetime > 0 then 1 end)'
+        ) }} as inactive_buyer_share
+    from segments
+    inner join features
+        on segments.customer_id = features.customer_id
+    cross join totals
+    group by segments.segment_id
+)
+
+select * from final

@@ -9,7 +9,9 @@ from customer_journey.warehouse_io import to_pandas
 def model(dbt, session):
     dbt.config(materialized="table")
     features = list(dbt.config.get("features"))
+    # a fixed row order: K-means' seeded initialisation depends on it
     frame = to_pandas(dbt.ref("customer_features_scaled"), ["customer_id", *features])
+    frame = frame.sort_values("customer_id").reset_index(drop=True)
     forced = int(dbt.config.get("forced_k") or 0) or None
     selection = k_selection(
         prepare_matrix(frame, features),

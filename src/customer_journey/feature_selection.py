@@ -169,7 +169,12 @@ def feature_importance_table(
     """
     label_columns = ["is_churned", "will_purchase"]
     rows = snapshots.merge(labels[[*KEYS, *label_columns]], on=list(KEYS))
+    # a fixed row order and values rounded past float noise (parallel sums in the warehouse can
+    # differ in the last bits between builds): the seeded estimators then give the same answer
+    rows = rows.sort_values(list(KEYS)).reset_index(drop=True)
     features = rows.drop(columns=[*KEYS, *label_columns])
+    numeric = features.select_dtypes("number").columns
+    features[numeric] = features[numeric].astype("float64").round(9)
     for target in label_columns:
         labelled = rows[rows[target].notna()]
         y = labelled[target].astype(bool).to_numpy()

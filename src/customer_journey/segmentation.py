@@ -46,7 +46,10 @@ def prepare_matrix(frame: pd.DataFrame, features: list[str], standardize: bool =
             col = (col - col.mean()) / (std if std > 0 else 1.0)
         fill = col.max() if (name.startswith("days_since") or name == "recency_days") else 0.0
         columns.append(col.fillna(0.0 if pd.isna(fill) else fill).to_numpy())
-    return np.column_stack(columns) if columns else np.empty((len(frame), 0))
+    if not columns:
+        return np.empty((len(frame), 0))
+    # rounded past float noise: warehouse sums can differ in the last bits between builds
+    return np.round(np.column_stack(columns), 9)
 
 
 def kneedle(ks: np.ndarray, inertia: np.ndarray) -> int:
@@ -91,7 +94,7 @@ def k_selection(
     sample_size: int = 5000,
     random_state: int = 0,
     minibatch_threshold: int = 200_000,
-    silhouette_tolerance: float = 0.2,
+    silhouette_tolerance: float = 0.5,
 ) -> KSelection:
     """Score every k in [k_min, k_max] and pick one."""
     n = len(X)
@@ -123,10 +126,10 @@ def k_selection(
         chosen, rule = int(forced_k), "forced by var segmentation_k"
     elif elbow_k == silhouette_k:
         chosen, rule = silhouette_k, "elbow and silhouette agree"
-    elif elbow_silhouette >= (1 - silhouette_tolerance) * best:
-        chosen, rule = elbow_k, f"elbow (its silhouette is within {silhouette_tolerance:.0%} of the best)"
+    elif elbow_silhouette >= silhouette_tolerance * best:
+        chosen, rule = elbow_k, f"elbow (its silhouette is at least {silhouette_tolerance:.0%} of the best)"
     else:
-        chosen, rule = silhouette_k, "silhouette maximum (the elbow's clusters are much less separated)"
+        chosen, rule = silhouette_k, "silhouette maximum (the elbow's clusters are not separated)"
     table["is_elbow_pick"] = table.k == elbow_k
     table["is_silhouette_pick"] = table.k == silhouette_k
     table["is_chosen"] = table.k == chosen

@@ -69,14 +69,20 @@ def test_scaling_parameters_reproduce_scikit_learn(db):
 
 
 def test_scaled_features_use_the_stored_parameters(db):
+    """Method auto: log(1 + x) then z-score for skewed counts and day counts, z-score for shares."""
     params = db.execute("select * from marts.feature_scaling_params").df().set_index("feature_name")
-    raw = db.execute("select customer_id, recency_days, sessions_30d from marts.customer_features order by 1").df()
-    scaled = db.execute(
-        "select customer_id, recency_days, sessions_30d from marts.customer_features_scaled order by 1"
-    ).df()
-    for feature in ("recency_days", "sessions_30d"):
-        expected = (raw[feature] - params.loc[feature, "mean_value"]) / params.loc[feature, "std_value"]
-        assert np.allclose(scaled[feature].astype(float), expected.astype(float), equal_nan=True)
+    cols = "customer_id, recency_days, discount_share, session_conversion_90d"
+    raw = db.execute(f"select {cols} from marts.customer_features order by 1").df()
+    scaled = db.execute(f"select {cols} from marts.customer_features_scaled order by 1").df()
+    logged = (np.log1p(raw.recency_days.astype(float)) - params.loc["recency_days", "log1p_mean_value"]) / params.loc[
+        "recency_days", "log1p_std_value"
+    ]
+    assert np.allclose(scaled.recency_days.astype(float), logged, equal_nan=True)
+    for feature in ("discount_share", "session_conversion_90d"):
+        expected = (raw[feature].astype(float) - params.loc[feature, "mean_value"]) / params.loc[feature, "std_value"]
+        assert np.allclose(scaled[feature].astype(float), expected, equal_nan=True)
+    # nulls stay null (customers without orders have no recency)
+    assert scaled.recency_days.isna().sum() == raw.recency_days.isna().sum() > 0
 
 
 def test_rfm_scores_point_the_right_way(db):

@@ -41,6 +41,7 @@ def run_dbt(args: list[str], raw_path: Path, work: Path, extra_env: dict[str, st
         "CJ_RAW_PATH": str(raw_path),
         "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
         "CJ_DUCKDB_TEMP_DIR": str(work / "tmp"),
+        "CJ_MODEL_DIR": str(work / "models"),
         "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "test-salt-0123456789",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(extra_env or {}),

@@ -57,6 +57,10 @@ final as (
         fitted.log1p_mean_value,
         fitted.log1p_std_value,
         fitted.fitted_rows,
+        case
+            when fitted.feature_name in ('{{ customer_log_scaled_features() | join("', '") }}') then 'log1p_z'
+            else 'z_score'
+        end as auto_method,
         window_bounds.fitted_from_date,
         window_bounds.fitted_to_date
     from fitted

@@ -1,0 +1,124 @@
+"""One row per trained model (incremental: appended per training run): version, target,
+algorithm, hyper-parameters, features, training window, metrics, champion flag, artefact path
+and hash. A build retrains when var `retrain` says so (auto: no champion yet, the feature list
+changed, or the champion's validation date is more than `retrain_after_days` old); otherwise it
+adds nothing and later models score with the stored champion. The logic is in
+customer_journey.prediction."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from customer_journey.prediction import KEYS, train_target
+from customer_journey.warehouse_io import to_pandas
+
+TARGETS = {"churn": "is_churned", "purchase": "will_purchase"}
+COLUMNS = [
+    "model_version",
+    "target",
+    "algorithm",
+    "hyperparameters",
+    "feature_list",
+    "validation_scheme",
+    "train_dates",
+    "validation_date",
+    "selection_metric",
+    "selection_score",
+    "challenger_score",
+    "champion_score_before",
+    "is_champion",
+    "artefact_path",
+    "artefact_sha256",
+    "metrics_json",
+    "lift_json",
+    "reliability_json",
+    "trained_at",
+]
+
+
+def _previous(session, this) -> pd.DataFrame:
+    exists = session.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [this.schema, this.identifier],
+    ).fetchone()[0]
+    return session.execute(f"select * from {this}").df() if exists else pd.DataFrame(columns=COLUMNS)
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental")
+    random_state = int(dbt.config.get("random_state"))
+    metric = dbt.config.get("selection_metric")
+    margin = float(dbt.config.get("promotion_margin"))
+    retrain = dbt.config.get("retrain")
+    retrain_after_days = int(dbt.config.get("retrain_after_days"))
+    artefact_dir = Path(dbt.config.get("artefact_dir"))
+
+    snapshots = to_pandas(dbt.ref("customer_feature_snapshots"))
+    labels = to_pandas(dbt.ref("customer_labels"))[[*KEYS, *TARGETS.values()]]
+    importance = to_pandas(dbt.ref("feature_importance"))
+    scaling = to_pandas(dbt.ref("feature_scaling_params"))
+    params = scaling.set_index("feature_name").to_dict("index")
+    logged = tuple(scaling.loc[scaling.auto_method == "log1p_z", "feature_name"])
+    numeric = [c for c in snapshots.columns if c not in KEYS and pd.api.types.is_numeric_dtype(snapshots[c])]
+    features = [f for f in importance.loc[importance.is_selected, "feature_name"] if f in numeric and f in params]
+    if not features:  # too few labels to select: use every numeric feature
+        features = [f for f in numeric if f in params]
+    rows = snapshots.merge(labels, on=list(KEYS)).sort_values(list(KEYS)).reset_index(drop=True)
+    previous = _previous(session, dbt.this)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    out = []
+    for name, label in TARGETS.items():
+        labelled = rows[rows[label].notna()]
+        if labelled.empty or labelled[label].nunique() < 2:
+            continue
+        past = previous[(previous.target == name) & previous.is_champion.astype(bool)]
+        champion = past.sort_values("trained_at").iloc[-1].to_dict() if len(past) else None
+        latest = str(max(labelled.as_of_date))
+        stale = (
+            champion is None
+            or champion["feature_list"] != ", ".join(features)
+            or (pd.Timestamp(latest) - pd.Timestamp(champion["validation_date"])).days > retrain_after_days
+        )
+        if retrain == "never" or (retrain == "auto" and not stale):
+            continue
+        try:
+            result = train_target(
+                rows, label, features, params, logged, random_state, metric, margin, champion, artefact_dir
+            )
+        except ValueError as error:  # e.g. one class only in a split
+            dbt_log = getattr(dbt, "log", None)
+            if dbt_log:
+                dbt_log(str(error))
+            continue
+        for r in result.rows:
+            promoted = result.promoted and r["model_version"] == result.champion["model_version"]
+            out.append(
+                {
+                    **{k: r.get(k) for k in COLUMNS if k in r},
+                    "target": name,
+                    "selection_metric": metric,
+                    "is_champion": promoted,
+                    "artefact_path": r.get("artefact_path") if promoted else None,
+                    "artefact_sha256": r.get("artefact_sha256") if promoted else None,
+                    "metrics_json": json.dumps(r["metrics"]),
+                    "lift_json": json.dumps(result.bundle["lift"]) if promoted else None,
+                    "reliability_json": json.dumps(result.bundle["reliability"]) if promoted else None,
+                    "trained_at": now,
+                }
+            )
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    for col in ("champion_score_before", "selection_score", "challenger_score"):
+        frame[col] = frame[col].astype("float64")
+    frame["is_champion"] = frame["is_champion"].astype(bool)
+    frame["trained_at"] = pd.to_datetime(frame["trained_at"])
+    for col in set(COLUMNS) - {
+        "champion_score_before",
+        "selection_score",
+        "challenger_score",
+        "is_champion",
+        "trained_at",
+    }:
+        frame[col] = frame[col].astype("string")
+    return frame

@@ -329,3 +329,22 @@ def score(bundle: dict, features: pd.DataFrame, tiers: dict[str, float]) -> pd.D
         out[f"top_feature_{i + 1}_effect"] = contrib.to_numpy()[np.arange(len(p)), top[:, i]] if has else np.nan
     out["model_version"] = bundle["version"]
     return out
+
+
+def empty_predictions() -> pd.DataFrame:
+    """The predictions table's columns, with no rows: what scoring returns before any model exists."""
+    columns = {
+        "customer_id": "string",
+        "probability": "float64",
+        "percentile": "float64",
+        "risk_tier": "string",
+        "top_feature_1": "string",
+        "top_feature_1_effect": "float64",
+        "top_feature_2": "string",
+        "top_feature_2_effect": "float64",
+        "top_feature_3": "string",
+        "top_feature_3_effect": "float64",
+        "model_version": "string",
+        "scored_at": "datetime64[us]",
+    }
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})

@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WITH_SALT := CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}"
 DBT := $(WITH_SALT) $(BIN)/dbt
 
-.PHONY: setup build test lint sample docs clean
+.PHONY: setup build test lint sample docs clean loop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: setup lint
 # regenerate the bundled sample data (committed)
 sample: setup
 	$(BIN)/cj-synth --customers 3000 --days 120 --seed 42 --out data/sample --force
+
+# the "real-time" demo: append a day of generated data, rebuild, print what changed
+loop: setup
+	$(WITH_SALT) $(BIN)/python -m customer_journey.loop --days 1
 
 docs: setup
 	$(DBT) docs generate

@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WITH_SALT := CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}"
 DBT := $(WITH_SALT) $(BIN)/dbt
 
-.PHONY: setup build test lint sample docs clean loop
+.PHONY: setup build test lint sample docs clean loop bench publish
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,8 @@ build: setup
 	$(DBT) build
 
 lint: setup
-	$(BIN)/ruff check src tests/python python_models
-	$(BIN)/ruff format --check src tests/python python_models
+	$(BIN)/ruff check src tests/python python_models bench
+	$(BIN)/ruff format --check src tests/python python_models bench
 	$(WITH_SALT) $(BIN)/sqlfluff lint models tests --processes 2
 	$(WITH_SALT) $(BIN)/python -m customer_journey.project_checks
 
@@ -46,6 +46,15 @@ sample: setup
 # the "real-time" demo: append a day of generated data, rebuild, print what changed
 loop: setup
 	$(WITH_SALT) $(BIN)/python -m customer_journey.loop --days 1
+
+# benchmark: full build and build after one appended day, by size (SIZES="10000 100000 1000000")
+SIZES ?= 10000 100000
+bench: setup
+	$(WITH_SALT) $(BIN)/python bench/run.py --sizes $(SIZES)
+
+# copy the marts to warehouse/bi/ for BI tools, swapped in atomically
+publish: setup
+	$(BIN)/python -m customer_journey.publish
 
 docs: setup
 	$(DBT) docs generate

@@ -104,6 +104,8 @@ class SelectionConfig:
     correlation_threshold: float = 0.8
     bins: int = 10
     random_state: int = 0
+    # mutual information uses nearest neighbours: score on a seeded sample of this many rows
+    max_rows: int = 50_000
 
 
 def rank_features(frame: pd.DataFrame, labels: np.ndarray, config: SelectionConfig | None = None) -> pd.DataFrame:
@@ -112,6 +114,9 @@ def rank_features(frame: pd.DataFrame, labels: np.ndarray, config: SelectionConf
     labels = np.asarray(labels).astype(int)
     if len(np.unique(labels)) < 2:
         raise ValueError("feature selection needs both label classes in the training rows")
+    if len(frame) > config.max_rows:
+        keep = np.sort(np.random.default_rng(config.random_state).choice(len(frame), config.max_rows, replace=False))
+        frame, labels = frame.iloc[keep], labels[keep]
     features = list(frame.columns)
     matrix, discrete = _encoded(frame)
     mi = mutual_info_classif(matrix, labels, discrete_features=discrete, random_state=config.random_state)

@@ -95,3 +95,15 @@ def test_falls_back_to_the_purchase_label_without_churn_labels():
     labels = snapshots[["customer_id", "as_of_date"]].assign(is_churned=None, will_purchase=x > 0)
     table = feature_importance_table(snapshots, labels, SelectionConfig(min_mutual_information=0.0))
     assert table.target.tolist() == ["will_purchase"] and table.is_selected.all()
+
+
+def test_large_inputs_are_scored_on_a_seeded_sample():
+    rng = np.random.default_rng(0)
+    n = 6000
+    frame = pd.DataFrame({"signal": rng.normal(size=n), "noise": rng.normal(size=n)})
+    y = (frame.signal + rng.normal(scale=0.5, size=n) > 0).astype(int).to_numpy()
+    small = SelectionConfig(max_rows=2000)
+    a = rank_features(frame, y, small)
+    b = rank_features(frame, y, small)
+    assert a.equals(b)
+    assert a.iloc[0].feature_name == "signal"

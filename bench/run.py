@@ -1,0 +1,137 @@
+"""Benchmark: how the full build's time and memory grow with data.
+
+    python bench/run.py --sizes 10000 100000          (make bench)
+
+For each size (customers; about 50-75 events each), generate the data once
+(cached in bench/data/<customers>-<seed>), run a full `dbt build` into a fresh
+warehouse, then append one day and build again. Records wall time, peak RSS of
+the dbt process tree's largest process, the DuckDB file size, per-model
+execution times (target/run_results.json) and rows per mart; writes
+bench/results/<timestamp>.json and prints a summary table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+MARTS = ["fct_sessions", "fct_customer_journeys", "customer_features", "customer_feature_snapshots", "rpt_funnel"]
+
+
+def _generate(customers: int, seed: int, days: int) -> Path:
+    out = REPO / "bench" / "data" / f"{customers}-{seed}-{days}"
+    if not (out / "_truth" / "manifest.json").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "customer_journey.synth",
+                "--customers",
+                str(customers),
+                "--days",
+                str(days),
+                "--seed",
+                str(seed),
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+            check=True,
+        )
+    return out
+
+
+def _build(raw: Path, work: Path, label: str) -> dict:
+    env = {
+        **os.environ,
+        "CJ_RAW_PATH": str(raw),
+        "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+        "CJ_DUCKDB_TEMP_DIR": str(work / "tmp"),
+        "CJ_MODEL_DIR": str(work / "models"),
+        "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "bench-salt-0123456789",
+    }
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [dbt, "build", "--quiet", "--target-path", str(work / f"target-{label}"), "--log-path", str(work / "logs")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"dbt build failed ({label}):\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+    results = json.loads((work / f"target-{label}" / "run_results.json").read_text())
+    models = {
+        r["unique_id"].split(".")[-1]: round(r["execution_time"], 2)
+        for r in results["results"]
+        if r["unique_id"].startswith("model.")
+    }
+    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    rows = {m: con.execute(f"select count(*) from marts.{m}").fetchone()[0] for m in MARTS}
+    events = con.execute("select count(*) from staging.stg_raw__events").fetchone()[0]
+    con.close()
+    return {
+        "wall_seconds": round(wall, 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "duckdb_file_mib": round((work / "warehouse.duckdb").stat().st_size / 2**20),
+        "raw_events": events,
+        "rows": rows,
+        "model_seconds": models,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--days", type=int, default=90)
+    args = ap.parse_args(argv)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+    runs = []
+    for size in args.sizes:
+        raw = _generate(size, args.seed, args.days)
+        work = REPO / "bench" / "data" / f"work-{size}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        # the append happens on a copy, so the cached data set stays as generated
+        copy = work / "raw"
+        shutil.copytree(raw, copy)
+        full = _build(copy, work, "full")
+        subprocess.run(
+            [sys.executable, "-m", "customer_journey.synth", "--append-days", "1", "--out", str(copy), "--quiet"],
+            check=True,
+        )
+        after_day = _build(copy, work, "after-one-day")
+        runs.append({"customers": size, "full": full, "after_one_day": after_day})
+        print(
+            f"{size:>9,} customers  {full['raw_events']:>11,} events  full build {full['wall_seconds']:>7.1f} s  "
+            f"peak RSS {full['peak_rss_mib']:>6,} MiB  file {full['duckdb_file_mib']:>5,} MiB  "
+            f"after one day {after_day['wall_seconds']:>7.1f} s",
+            flush=True,
+        )
+    out = REPO / "bench" / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps({"machine": machine, "runs": runs}, indent=2))
+    print("\nslowest models at the largest size:")
+    for name, seconds in sorted(runs[-1]["full"]["model_seconds"].items(), key=lambda kv: -kv[1])[:8]:
+        print(f"  {name:32s} {seconds:7.1f} s")
+    print(f"results: {out.relative_to(REPO)}  ({machine})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

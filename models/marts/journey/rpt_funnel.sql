@@ -4,7 +4,8 @@
     within var funnel_conversion_window_days; see int_funnel_steps), the
     conversion rate, the drop-off, and the median and 90th-percentile hours
     to convert. Period is the month people were first seen ('all' for every
-    month together). Dimensions: all, first-touch channel, first device, and
+    month together). Dimensions: all, first-touch channel, first device,
+    customer segment (current; '(no segment)' for anonymous visitors), and
     acquisition cohort month (first seen), the last with period 'all' only.
 #}
 
@@ -12,6 +13,7 @@
     ('all', "'all'"),
     ('channel', 'first_touch_channel'),
     ('device', 'first_device'),
+    ('segment', "coalesce(segment_name, '(no segment)')"),
 ] -%}
 
 with
@@ -26,6 +28,13 @@ milestones as (
 
 stages as (
     select * from {{ ref('journey_stages') }}
+),
+
+segments as (
+    select
+        customer_id,
+        segment_name
+    from {{ ref('customer_segments') }}
 ),
 
 last_stage as (
@@ -76,6 +85,7 @@ entered as (
         stages.stage_order,
         milestones.first_touch_channel,
         milestones.first_device,
+        segments.segment_name,
         cast(cast({{ dbt.date_trunc('month', 'milestones.first_seen_at') }} as date) as {{ dbt.type_string() }}) as cohort_month,
         stage_rows.next_stage_at is not null as is_converted,
         case
@@ -87,6 +97,8 @@ entered as (
         on stage_rows.person_id = milestones.person_id
     inner join stages
         on stage_rows.journey_stage = stages.journey_stage
+    left join segments
+        on milestones.customer_id = segments.customer_id
     where stage_rows.entered_at is not null
 ),
 

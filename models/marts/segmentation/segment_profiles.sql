@@ -1,7 +1,8 @@
 {#
     One row per customer segment: size and share, the centroid in original
     units of the key features, its share of revenue, its share of buyers
-    inactive for 90 days (churn risk until predictions exist), the features
+    inactive for 90 days, the average predicted churn probability of its
+    buyers, the features
     that set it apart, and its name (rules: customer_journey.segmentation).
 #}
 
@@ -13,6 +14,13 @@ segments as (
 
 features as (
     select * from {{ ref('customer_features') }}
+),
+
+churn as (
+    select
+        customer_id,
+        probability
+    from {{ ref('churn_predictions') }}
 ),
 
 totals as (
@@ -44,10 +52,13 @@ final as (
         {{ safe_divide(
             'count(case when features.orders_lifetime > 0 and features.recency_days > 90 then 1 end)',
             'count(case when features.orders_lifetime > 0 then 1 end)'
-        ) }} as inactive_buyer_share
+        ) }} as inactive_buyer_share,
+        avg(churn.probability) as avg_churn_probability
     from segments
     inner join features
         on segments.customer_id = features.customer_id
+    left join churn
+        on segments.customer_id = churn.customer_id
     cross join totals
     group by segments.segment_id
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from customer_journey.plots import model_plots
 from customer_journey.prediction import KEYS, train_target
 from customer_journey.warehouse_io import to_pandas
 
@@ -92,6 +93,11 @@ def model(dbt, session):
             if dbt_log:
                 dbt_log(str(error))
             continue
+        if result.promoted:
+            y_val, p_val = result.validation_scores
+            model_plots(
+                name, y_val, p_val, pd.DataFrame(result.bundle["lift"]), pd.DataFrame(result.bundle["reliability"])
+            )
         for r in result.rows:
             promoted = result.promoted and r["model_version"] == result.champion["model_version"]
             out.append(

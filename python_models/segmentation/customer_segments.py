@@ -5,6 +5,7 @@ to the previous run's segments. The logic is in customer_journey.segmentation.""
 import numpy as np
 import pandas as pd
 
+from customer_journey.plots import segment_profile_plot
 from customer_journey.segmentation import (
     distances,
     distinguishing_features,
@@ -92,4 +93,7 @@ def model(dbt, session):
     out.insert(2, "segment_name", out.segment_id.map(names))
     out.insert(3, "segment_top_features", out.segment_id.map(lambda s: ", ".join(top[int(s)])))
     out["segment_count"] = k
+    segment_profile_plot(
+        profile.drop(columns="customer_count").rename(index=names).rename_axis("segment_name").reset_index()
+    )
     return out

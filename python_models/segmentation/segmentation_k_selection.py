@@ -2,6 +2,7 @@
 Davies-Bouldin, which k the elbow and the silhouette pick, and the chosen k with its rule.
 The logic is in customer_journey.segmentation."""
 
+from customer_journey.plots import k_selection_plot
 from customer_journey.segmentation import k_selection, prepare_matrix
 from customer_journey.warehouse_io import to_pandas
 
@@ -24,4 +25,5 @@ def model(dbt, session):
     )
     table = selection.table
     table["customer_count"] = len(frame)
+    k_selection_plot(table)
     return table

@@ -195,6 +195,7 @@ class TrainingResult:
     champion: dict | None = None
     promoted: bool = False
     bundle: dict | None = None
+    validation_scores: tuple | None = None  # (labels, calibrated probabilities) of the promoted model
 
 
 def _fingerprint(obj) -> str:
@@ -288,6 +289,7 @@ def train_target(
     result.champion = best
     result.promoted = True
     result.bundle = bundle
+    result.validation_scores = (y_val, p_cal)
     return result
 
 

@@ -42,6 +42,7 @@ def run_dbt(args: list[str], raw_path: Path, work: Path, extra_env: dict[str, st
         "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
         "CJ_DUCKDB_TEMP_DIR": str(work / "tmp"),
         "CJ_MODEL_DIR": str(work / "models"),
+        "CJ_ASSETS_DIR": str(work / "assets"),
         "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "test-salt-0123456789",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(extra_env or {}),

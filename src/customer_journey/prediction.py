@@ -350,3 +350,18 @@ def empty_predictions() -> pd.DataFrame:
         "scored_at": "datetime64[us]",
     }
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def predictions_table(
+    registry: pd.DataFrame, features: pd.DataFrame, target: str, tiers: dict[str, float]
+) -> pd.DataFrame:
+    """The `<target>_predictions` models: score `features` with the target's current champion in the
+    registry (its latest row with is_champion), or return an empty, typed table when there is none."""
+    champions = registry[(registry.target == target) & registry.is_champion.astype(bool)].sort_values("trained_at")
+    if champions.empty:
+        # no label window has passed yet (young or small data): an empty table, not a failure
+        return empty_predictions()
+    features = features.sort_values("customer_id").reset_index(drop=True)
+    out = score(joblib.load(champions.iloc[-1].artefact_path), features, tiers)
+    out["scored_at"] = features.as_of_date.max()
+    return out

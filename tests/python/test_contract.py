@@ -91,3 +91,12 @@ def test_absent_optional_tables_give_empty_typed_outputs(tiny, tmp_path):
     )
     assert types["session_started_at"] == "TIMESTAMP"
     assert types["event_count"] == "BIGINT"
+
+
+def test_source_freshness_flags_stale_data(tiny, tmp_path):
+    """The generated data ends in 2025: every timestamped table is far past the error threshold."""
+    result = run_dbt(["source", "freshness"], tiny, tmp_path / "work")
+    assert result.returncode != 0
+    for table in ("customers", "events", "orders", "feedback", "marketing_actions"):
+        assert f"source raw.{table}" in result.output or f"Failure in source {table}" in result.output, table
+    assert "order_items" not in result.output  # no timestamp: no freshness check

@@ -142,3 +142,20 @@
         ) as quarantine_reason
     from {{ from_cte }}
 {%- endmacro %}
+
+
+{#
+    The raw tables the cleaning layer covers, with the key that identifies a
+    row in the quarantine. Their models follow one naming pattern:
+    stg_raw__<name>, int_<name>_validated, int_<name>_cleaned.
+#}
+{% macro cleaned_raw_tables() %}
+    {{ return([
+        {'name': 'customers', 'key': 'customer_id'},
+        {'name': 'events', 'key': 'event_id'},
+        {'name': 'orders', 'key': 'order_id'},
+        {'name': 'order_items', 'key': "order_id || '|' || product_id"},
+        {'name': 'feedback', 'key': 'feedback_id'},
+        {'name': 'marketing_actions', 'key': 'action_id'},
+    ]) }}
+{% endmacro %}

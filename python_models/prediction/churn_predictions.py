@@ -9,9 +9,13 @@ from customer_journey.warehouse_io import to_pandas
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    features = to_pandas(dbt.ref("customer_features"))
-    # churn is defined for customers who have ordered: score only them
-    features = features[features.orders_lifetime > 0]
-    return predictions_table(
-        to_pandas(dbt.ref("model_registry")), features, "churn", dict(dbt.config.get("risk_tiers"))
-    )
+    relation = dbt.ref("customer_features")
+
+    def load_features(columns):
+        # only the columns the champion uses leave the warehouse
+        frame = to_pandas(relation, sorted({"customer_id", "as_of_date", "orders_lifetime", *columns}))
+        # churn is defined for customers who have ordered: score only them
+        return frame[frame.orders_lifetime > 0]
+
+    registry = to_pandas(dbt.ref("model_registry"))
+    return predictions_table(registry, load_features, "churn", dict(dbt.config.get("risk_tiers")))

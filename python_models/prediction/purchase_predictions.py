@@ -9,7 +9,12 @@ from customer_journey.warehouse_io import to_pandas
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    features = to_pandas(dbt.ref("customer_features"))
-    return predictions_table(
-        to_pandas(dbt.ref("model_registry")), features, "purchase", dict(dbt.config.get("risk_tiers"))
-    )
+    relation = dbt.ref("customer_features")
+
+    def load_features(columns):
+        # only the columns the champion uses leave the warehouse
+        frame = to_pandas(relation, sorted({"customer_id", "as_of_date", *columns}))
+        return frame
+
+    registry = to_pandas(dbt.ref("model_registry"))
+    return predictions_table(registry, load_features, "purchase", dict(dbt.config.get("risk_tiers")))

@@ -352,16 +352,17 @@ def empty_predictions() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
-def predictions_table(
-    registry: pd.DataFrame, features: pd.DataFrame, target: str, tiers: dict[str, float]
-) -> pd.DataFrame:
-    """The `<target>_predictions` models: score `features` with the target's current champion in the
-    registry (its latest row with is_champion), or return an empty, typed table when there is none."""
+def predictions_table(registry: pd.DataFrame, load_features, target: str, tiers: dict[str, float]) -> pd.DataFrame:
+    """The `<target>_predictions` models: score the customers with the target's current champion in
+    the registry (its latest row with is_champion), or return an empty, typed table when there is none.
+    `load_features(columns)` returns customer_features with only those columns (plus the keys), so
+    only what the champion uses leaves the warehouse."""
     champions = registry[(registry.target == target) & registry.is_champion.astype(bool)].sort_values("trained_at")
     if champions.empty:
         # no label window has passed yet (young or small data): an empty table, not a failure
         return empty_predictions()
-    features = features.sort_values("customer_id").reset_index(drop=True)
-    out = score(joblib.load(champions.iloc[-1].artefact_path), features, tiers)
+    bundle = joblib.load(champions.iloc[-1].artefact_path)
+    features = load_features(bundle["features"]).sort_values("customer_id").reset_index(drop=True)
+    out = score(bundle, features, tiers)
     out["scored_at"] = features.as_of_date.max()
     return out

@@ -7,7 +7,6 @@ import shutil
 import duckdb
 import numpy as np
 import pandas as pd
-import pytest
 
 from conftest import run_dbt
 
@@ -87,4 +86,3 @@ def test_performance_uses_the_holdout(db):
             "select count(*) from intermediate.int_marketing_actions_cleaned where not is_holdout"
         ).fetchone()[0]
     )
-    pytest.importorskip("numpy")

@@ -4,34 +4,27 @@
     with reason exact_duplicate: raw rows = clean rows + quarantined rows.
 #}
 
-{%- set tables = [
-    ('customers', 'int_customers_validated', 'customer_id'),
-    ('events', 'int_events_validated', 'event_id'),
-    ('orders', 'int_orders_validated', 'order_id'),
-    ('order_items', 'int_order_items_validated', "order_id || '|' || product_id"),
-    ('feedback', 'int_feedback_validated', 'feedback_id'),
-    ('marketing_actions', 'int_marketing_actions_validated', 'action_id'),
-] -%}
+{%- set tables = cleaned_raw_tables() -%}
 
 with
 
-{% for table_name, model, key in tables %}
-    {{ table_name }} as (
+{% for table in tables %}
+    {{ table.name }} as (
         select
-            '{{ table_name }}' as source_table,
-            cast({{ key }} as {{ dbt.type_string() }}) as row_key,
+            '{{ table.name }}' as source_table,
+            cast({{ table.key }} as {{ dbt.type_string() }}) as row_key,
             quarantine_reason,
             row_fingerprint,
             raw_values
-        from {{ ref(model) }}
+        from {{ ref('int_' ~ table.name ~ '_validated') }}
         where quarantine_reason is not null
     ),
 
 {% endfor %}
 
 unioned as (
-    {% for table_name, model, key in tables %}
-        select * from {{ table_name }}
+    {% for table in tables %}
+        select * from {{ table.name }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),

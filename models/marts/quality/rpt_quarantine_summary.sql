@@ -4,14 +4,7 @@
     were quarantined for this reason, and the table's quarantine rate.
 #}
 
-{%- set tables = [
-    ('customers', 'stg_raw__customers', 'int_customers_cleaned'),
-    ('events', 'stg_raw__events', 'int_events_cleaned'),
-    ('orders', 'stg_raw__orders', 'int_orders_cleaned'),
-    ('order_items', 'stg_raw__order_items', 'int_order_items_cleaned'),
-    ('feedback', 'stg_raw__feedback', 'int_feedback_cleaned'),
-    ('marketing_actions', 'stg_raw__marketing_actions', 'int_marketing_actions_cleaned'),
-] -%}
+{%- set tables = cleaned_raw_tables() -%}
 
 with
 
@@ -20,11 +13,11 @@ quarantined as (
 ),
 
 table_counts as (
-    {% for table_name, staging, cleaned in tables %}
+    {% for table in tables %}
         select
-            '{{ table_name }}' as source_table,
-            (select count(*) from {{ ref(staging) }}) as raw_rows,
-            (select count(*) from {{ ref(cleaned) }}) as clean_rows
+            '{{ table.name }}' as source_table,
+            (select count(*) from {{ ref('stg_raw__' ~ table.name) }}) as raw_rows,
+            (select count(*) from {{ ref('int_' ~ table.name ~ '_cleaned') }}) as clean_rows
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),

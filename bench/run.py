@@ -4,10 +4,15 @@
 
 For each size (customers; about 50-75 events each), generate the data once
 (cached in bench/data/<customers>-<seed>), run a full `dbt build` into a fresh
-warehouse, then append one day and build again. Records wall time, peak RSS of
-the dbt process tree's largest process, the DuckDB file size, per-model
-execution times (target/run_results.json) and rows per mart; writes
-bench/results/<timestamp>.json and prints a summary table.
+warehouse, then append one day and build again (incremental). Records wall
+time, peak RSS of the dbt process tree's largest process, the DuckDB file size,
+per-model execution times (target/run_results.json) and rows per mart.
+
+Then the comparison: the dbt models behind fct_sessions and customer_features
+(`dbt run --select +fct_sessions +customer_features --full-refresh`) against
+the hand-written single-script floor (bench/floor.sql, same DuckDB threads and
+memory limit) and the pandas peer (bench/pandas_peer.py, up to --pandas-max
+customers). Writes bench/results/<timestamp>.json and prints a summary.
 """
 
 from __future__ import annotations
@@ -54,8 +59,8 @@ def _generate(customers: int, seed: int, days: int) -> Path:
     return out
 
 
-def _build(raw: Path, work: Path, label: str) -> dict:
-    env = {
+def _env(raw: Path, work: Path) -> dict:
+    return {
         **os.environ,
         "CJ_RAW_PATH": str(raw),
         "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
@@ -63,6 +68,10 @@ def _build(raw: Path, work: Path, label: str) -> dict:
         "CJ_MODEL_DIR": str(work / "models"),
         "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "bench-salt-0123456789",
     }
+
+
+def _build(raw: Path, work: Path, label: str) -> dict:
+    env = _env(raw, work)
     dbt = str(Path(sys.executable).with_name("dbt"))
     started = time.perf_counter()
     proc = subprocess.run(
@@ -95,11 +104,74 @@ def _build(raw: Path, work: Path, label: str) -> dict:
     }
 
 
+def _compare(raw: Path, work: Path, pandas_max: int, customers: int) -> dict:
+    """Seconds for the same core outputs: dbt's models, the hand-written floor, pandas."""
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            dbt,
+            "run",
+            "--quiet",
+            "--select",
+            "+fct_sessions +customer_features",
+            "--full-refresh",
+            "--target-path",
+            str(work / "target-compare"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        cwd=REPO,
+        env=_env(raw, work),
+        check=True,
+    )
+    dbt_seconds = time.perf_counter() - started
+
+    script = (REPO / "bench" / "floor.sql").read_text()
+    script = script.replace("{raw}", str(raw)).replace("{taxonomy}", str(REPO / "seeds" / "event_taxonomy.csv"))
+    floor_db = work / "floor.duckdb"
+    floor_db.unlink(missing_ok=True)
+    con = duckdb.connect(str(floor_db))
+    con.execute(f"set threads = {os.environ.get('CJ_DUCKDB_THREADS', '2')}")
+    con.execute(f"set memory_limit = '{os.environ.get('CJ_DUCKDB_MEMORY_LIMIT', '8GB')}'")
+    con.execute(f"set temp_directory = '{work / 'tmp'}'")
+    con.execute("set preserve_insertion_order = false")
+    con.execute("set TimeZone = 'UTC'")
+    started = time.perf_counter()
+    con.execute(script)
+    floor_seconds = time.perf_counter() - started
+    floor_rows = con.execute("select count(*) from floor_customer_features").fetchone()[0]
+    floor_sessions = con.execute("select count(*) from floor_sessions").fetchone()[0]
+    con.close()
+
+    pandas_seconds = None
+    if customers <= pandas_max:
+        sys.path.insert(0, str(REPO / "bench"))
+        from pandas_peer import customer_features
+
+        started = time.perf_counter()
+        pandas_rows = len(customer_features(raw))
+        pandas_seconds = time.perf_counter() - started
+        if pandas_rows != floor_rows:
+            print(f"  note: pandas made {pandas_rows:,} feature rows, the floor {floor_rows:,}")
+    return {
+        "dbt_seconds": round(dbt_seconds, 1),
+        "floor_seconds": round(floor_seconds, 1),
+        "pandas_seconds": None if pandas_seconds is None else round(pandas_seconds, 1),
+        "dbt_to_floor": round(dbt_seconds / floor_seconds, 2),
+        "pandas_to_floor": None if pandas_seconds is None else round(pandas_seconds / floor_seconds, 2),
+        "floor_feature_rows": floor_rows,
+        "floor_sessions": floor_sessions,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--days", type=int, default=90)
+    ap.add_argument("--pandas-max", type=int, default=200_000, help="largest size the pandas peer runs at (memory)")
+    ap.add_argument("--no-compare", action="store_true", help="skip the floor / pandas comparison")
     args = ap.parse_args(argv)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
     runs = []
@@ -117,13 +189,25 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
         )
         after_day = _build(copy, work, "after-one-day")
-        runs.append({"customers": size, "full": full, "after_one_day": after_day})
+        run = {"customers": size, "full": full, "after_one_day": after_day}
         print(
             f"{size:>9,} customers  {full['raw_events']:>11,} events  full build {full['wall_seconds']:>7.1f} s  "
             f"peak RSS {full['peak_rss_mib']:>6,} MiB  file {full['duckdb_file_mib']:>5,} MiB  "
-            f"after one day {after_day['wall_seconds']:>7.1f} s",
+            f"after one day {after_day['wall_seconds']:>7.1f} s "
+            f"({100 * after_day['wall_seconds'] / full['wall_seconds']:.0f} %)",
             flush=True,
         )
+        if not args.no_compare:
+            run["compare"] = c = _compare(copy, work, args.pandas_max, size)
+            pandas = (
+                "not run" if c["pandas_seconds"] is None else f"{c['pandas_seconds']:.1f} s ({c['pandas_to_floor']}x)"
+            )
+            print(
+                f"{'':>11}sessions + features: dbt {c['dbt_seconds']:.1f} s ({c['dbt_to_floor']}x the floor), "
+                f"floor {c['floor_seconds']:.1f} s, pandas {pandas}",
+                flush=True,
+            )
+        runs.append(run)
     out = REPO / "bench" / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps({"machine": machine, "runs": runs}, indent=2))
     print("\nslowest models at the largest size:")

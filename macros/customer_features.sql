@@ -10,9 +10,15 @@
 
     customer_features (latest) and customer_feature_snapshots (history)
     both call it, so training and scoring use the same definition.
+    population_filter: optional SQL condition on `customers` and `dates`
+    choosing which (customer, date) pairs to compute (incremental snapshots).
+    stored_rfm_scores: optional relation of (customer_id, as_of_date,
+    rfm_*_score) to reuse. RFM scores rank a customer among everyone on the
+    same date, so a date computed for a few customers only must take their
+    stored scores (RFM reads orders alone, which do not change for old dates).
 #}
 
-{% macro customer_features_as_of(as_of_dates) %}
+{% macro customer_features_as_of(as_of_dates, population_filter=none, stored_rfm_scores=none) %}
 
 {%- set as_of = 'cast(dates.as_of_date as ' ~ dbt.type_timestamp() ~ ')' -%}
 
@@ -59,7 +65,9 @@ population as (
         customers.signup_at
     from customers
     cross join dates
-    where customers.signup_at < {{ as_of }}
+    where
+        customers.signup_at < {{ as_of }}
+        {% if population_filter %}and ({{ population_filter }}){% endif %}
 ),
 
 order_features as (
@@ -309,19 +317,38 @@ assembled as (
     rank among the customers who have ordered (ties share a score).
     Customers who never ordered score 1 on all three.
 #}
-rfm as (
+ranked as (
     select
         assembled.*,
         case when orders_lifetime = 0 then 1 else 1 + least(4, cast(floor(5 * percent_rank() over (
             partition by as_of_date, orders_lifetime = 0 order by recency_days desc
-        )) as integer)) end as rfm_recency_score,
+        )) as integer)) end as computed_rfm_recency_score,
         case when orders_lifetime = 0 then 1 else 1 + least(4, cast(floor(5 * percent_rank() over (
             partition by as_of_date, orders_lifetime = 0 order by orders_365d
-        )) as integer)) end as rfm_frequency_score,
+        )) as integer)) end as computed_rfm_frequency_score,
         case when orders_lifetime = 0 then 1 else 1 + least(4, cast(floor(5 * percent_rank() over (
             partition by as_of_date, orders_lifetime = 0 order by revenue_365d
-        )) as integer)) end as rfm_monetary_score
+        )) as integer)) end as computed_rfm_monetary_score
     from assembled
+),
+
+rfm as (
+    select
+        ranked.*,
+        {% for score in ['recency', 'frequency', 'monetary'] %}
+            {% if stored_rfm_scores %}
+                coalesce(stored.rfm_{{ score }}_score, ranked.computed_rfm_{{ score }}_score)
+            {% else %}
+                ranked.computed_rfm_{{ score }}_score
+            {% endif %} as rfm_{{ score }}_score{{ ',' if not loop.last }}
+        {% endfor %}
+    from ranked
+    {% if stored_rfm_scores %}
+        left join {{ stored_rfm_scores }} as stored
+            on
+                ranked.customer_id = stored.customer_id
+                and ranked.as_of_date = stored.as_of_date
+    {% endif %}
 )
 
 select

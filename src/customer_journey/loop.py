@@ -4,9 +4,13 @@
 
 It works on a copy of the bundled sample in warehouse/loop_raw (the committed
 sample is never modified) and a warehouse of its own (warehouse/loop.duckdb).
-Each round: `cj-synth --append-days`, then `dbt build`, then a summary of new
-events and sessions, customers whose segment or churn tier moved, and the
-actions recommended.
+Each round: the actions the warehouse recommends (marts.next_best_actions) are
+sent on the next day through the generator's response model (a tenth held out
+as the control), `cj-synth --append-days` writes the day with their outcomes,
+then an incremental `dbt build`, then a summary of new events and sessions,
+customers whose segment or churn tier moved, and the actions recommended now.
+Campaign outcomes are exported once their 7-day attribution window closes, so
+the policy sees a round's results a week later.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -50,6 +55,18 @@ def _moved(before: dict, after: dict) -> int:
     return sum(1 for k, v in after.items() if k in before and before[k] != v)
 
 
+def recommended_plan(db: Path) -> dict[str, str]:
+    """customer_id -> recommended action_code, from the warehouse's next_best_actions."""
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("select customer_id, recommended_action_code from marts.next_best_actions").fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
 def _build(raw: Path, db: Path) -> None:
     env = {
         **os.environ,
@@ -61,16 +78,21 @@ def _build(raw: Path, db: Path) -> None:
     subprocess.run([dbt, "build", "--quiet"], cwd=REPO, env=env, check=True)
 
 
-def run_round(raw: Path, db: Path, days: int) -> str:
+def run_round(raw: Path, db: Path, days: int, send_actions: bool = True) -> str:
     if not db.exists():
         _build(raw, db)  # the baseline the first round is compared with
     before = _snapshot(db)
+    plan = recommended_plan(db) if send_actions else {}
     cfg = _load_manifest(raw)
-    generate(cfg, raw, append_days=days, quiet=True)
+    generate(cfg, raw, append_days=days, quiet=True, plan=plan or None)
+    started = time.time()
     _build(raw, db)
+    seconds = time.time() - started
     after = _snapshot(db)
     lines = [
         f"appended {days} day(s): data now ends day {_load_manifest(raw).windows[-1][1]}",
+        f"  actions sent:      {len(plan):>8,} (the recommendations of the last build; a tenth held out)",
+        f"  incremental build: {seconds:>8.1f} s",
         f"  new clean events:  {after['events'] - before.get('events', 0):>8,}",
         f"  new sessions:      {after['sessions'] - before.get('sessions', 0):>8,}",
         f"  segment moved:     {_moved(before.get('segments', {}), after['segments']):>8,} customers",
@@ -88,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--raw", type=Path, default=REPO / "warehouse" / "loop_raw")
     ap.add_argument("--db", type=Path, default=REPO / "warehouse" / "loop.duckdb")
     ap.add_argument("--reset", action="store_true", help="start again from a fresh copy of the sample")
+    ap.add_argument("--no-send", action="store_true", help="do not send the recommended actions")
     args = ap.parse_args(argv)
     if args.reset and args.raw.exists():
         shutil.rmtree(args.raw)
@@ -95,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.raw.exists():
         shutil.copytree(REPO / "data" / "sample", args.raw)
     for _ in range(args.rounds):
-        print(run_round(args.raw, args.db, args.days), flush=True)
+        print(run_round(args.raw, args.db, args.days, send_actions=not args.no_send), flush=True)
     return 0
 
 

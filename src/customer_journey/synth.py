@@ -277,6 +277,7 @@ ACTION_SCHEMA = pa.schema(
         ("clicked_at", pa.string()),
         ("converted_at", pa.string()),
         ("conversion_amount", pa.float64()),
+        ("campaign_id", pa.string()),
     ]
 )
 CUSTOMER_SCHEMA = pa.schema(
@@ -321,9 +322,21 @@ def _id_base(d0: int, chunk: int) -> int:
 
 
 def generate_chunk(
-    cfg: SynthConfig, lat: Latent, chunk: int, lo: int, hi: int, d0: int, d1: int
+    cfg: SynthConfig,
+    lat: Latent,
+    chunk: int,
+    lo: int,
+    hi: int,
+    d0: int,
+    d1: int,
+    plan: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, pa.Table]:
-    """Sessions, events, orders, items, feedback and actions of entities [lo, hi) in days [d0, d1)."""
+    """Sessions, events, orders, items, feedback and actions of entities [lo, hi) in days [d0, d1).
+
+    `plan` (entity indices, action indices): actions someone chose to send on day d0, on top of the
+    generator's own campaigns; a tenth of them become holdouts (the control). Their outcomes come from
+    the same response model (persona base rate + the action's true uplift).
+    """
     rng = _window_rng(cfg, chunk, d0, 0)
     ents = np.arange(lo, hi)
     persona = lat.persona[ents]
@@ -607,8 +620,21 @@ def generate_chunk(
     n_m = mrng.poisson(0.03 * m_span)
     m_ent = np.repeat(ents, n_m)
     m_t = np.repeat(m_lo, n_m) + mrng.random(n_m.sum()) * np.repeat(m_span, n_m)
+    act = mrng.choice(len(P.ACTIONS), size=len(m_ent), p=P.ACTION_WEIGHTS)
+    # the generator's own campaigns: random actions with random holdouts, one campaign per window
+    campaign = np.full(len(m_ent), f"random-d{d0:05d}", dtype=object)
+    if plan is not None:
+        # a planned action's targets form its own campaign; a tenth of them are held out as its control
+        prng = _window_rng(cfg, chunk, d0, 2)
+        mine = (plan[0] >= lo) & (plan[0] < hi)
+        p_ent, p_act = plan[0][mine], plan[1][mine].copy()
+        p_campaign = np.array([f"plan-d{d0:05d}-{P.ACTIONS[a]}" for a in p_act], dtype=object)
+        p_act[prng.random(len(p_act)) < 0.1] = P.ACTIONS.index("holdout")
+        m_ent = np.concatenate([m_ent, p_ent])
+        m_t = np.concatenate([m_t, d0 + prng.random(len(p_ent)) * 0.5])
+        act = np.concatenate([act, p_act])
+        campaign = np.concatenate([campaign, p_campaign])
     n_a = len(m_ent)
-    act = mrng.choice(len(P.ACTIONS), size=n_a, p=P.ACTION_WEIGHTS)
     mp = lat.persona[m_ent]
     alive = m_t < lat.churn[m_ent]
     holdout = np.array(P.ACTIONS)[act] == "holdout"
@@ -636,6 +662,7 @@ def generate_chunk(
             "clicked_at": _ts_strings(cfg_epoch(cfg), click_t),
             "converted_at": _ts_strings(cfg_epoch(cfg), conv_t),
             "conversion_amount": pa.array(np.nan_to_num(conv_amt), pa.float64(), mask=np.isnan(conv_amt)),
+            "campaign_id": pa.array(campaign, pa.string()),
         },
         schema=ACTION_SCHEMA,
     )
@@ -824,6 +851,14 @@ def inject_dirt(
 # --------------------------------------------------------------------------
 
 
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with `schema`'s columns: a column added since it was spooled comes back as nulls."""
+    columns = [
+        table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type) for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def _pending_path(out: Path, table: str, chunk: int) -> Path:
     return out / "_pending" / table / f"c{chunk:04d}.parquet"
 
@@ -920,9 +955,21 @@ def _load_manifest(out: Path) -> SynthConfig:
     return SynthConfig(**json.loads(path.read_text()))
 
 
-def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet: bool = False) -> SynthConfig:
-    """Generate (or, with append_days, extend) a data set in `out`; return the manifest."""
+def generate(
+    cfg: SynthConfig,
+    out: Path,
+    append_days: int | None = None,
+    quiet: bool = False,
+    plan: dict[str, str] | None = None,
+) -> SynthConfig:
+    """Generate (or, with append_days, extend) a data set in `out`; return the manifest.
+
+    `plan` (append only): customer_id -> action_code to send on the first appended day, e.g. the
+    warehouse's next_best_actions; outcomes follow the generator's response model.
+    """
     out = Path(out)
+    if plan and append_days is None:
+        raise SystemExit("a plan of actions needs --append-days: actions are sent on the first appended day")
     if append_days is not None:
         if append_days < 1:
             raise SystemExit("--append-days must be at least 1")
@@ -941,6 +988,7 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
         d0, d1 = 0, cfg.days
     started = time.time()
     lat = draw_latent(cfg)
+    plan_arrays = _plan_arrays(plan, lat) if plan else None
     tag = f"d{d0:05d}-{d1:05d}"
     writer = _Writer(out, tag)
     dirt_rng = np.random.default_rng([cfg.seed, 7, d0])
@@ -968,7 +1016,7 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
     n_chunks = max(1, -(-n // cfg.chunk_size))
     for chunk in range(n_chunks):
         lo, hi = chunk * cfg.chunk_size, min(n, (chunk + 1) * cfg.chunk_size)
-        produced = generate_chunk(cfg, lat, chunk, lo, hi, d0, d1)
+        produced = generate_chunk(cfg, lat, chunk, lo, hi, d0, d1, plan_arrays)
         crng = np.random.default_rng([cfg.seed, 8, chunk, d0])
         for table, (data, due) in produced.items():
             data, due, kinds = inject_dirt(table, data, due, cfg.dirt_rate, crng)
@@ -982,7 +1030,7 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
                 due = np.concatenate([held.column("_due").to_numpy(), due])
                 kinds = np.concatenate([np.array(held.column("_dirt").to_pylist(), dtype=object), kinds])
                 late = np.concatenate([held.column("_late").to_numpy(zero_copy_only=False), late])
-                data = pa.concat_tables([held.drop_columns(["_due", "_dirt", "_late"]), data])
+                data = pa.concat_tables([_conform(held.drop_columns(["_due", "_dirt", "_late"]), data.schema), data])
             now = due < d1
             written = data.filter(pa.array(now))
             writer.write(table, chunk, written)
@@ -1011,6 +1059,20 @@ def generate(cfg: SynthConfig, out: Path, append_days: int | None = None, quiet:
     return cfg
 
 
+def _plan_arrays(plan: dict[str, str], lat: Latent) -> tuple[np.ndarray, np.ndarray]:
+    """(entity indices, action indices) of a customer_id -> action_code plan; unknown ids or codes fail."""
+    ents, acts = [], []
+    for customer_id, code in sorted(plan.items()):
+        index = int(customer_id[1:]) if customer_id[:1] == "C" and customer_id[1:].isdigit() else -1
+        if not (0 <= index < len(lat.persona)) or not lat.is_customer[index]:
+            raise SystemExit(f"plan: customer_id {customer_id!r} is not a customer of this data set")
+        if code not in P.ACTIONS:
+            raise SystemExit(f"plan: action_code {code!r} for {customer_id} is not one of {', '.join(P.ACTIONS)}")
+        ents.append(index)
+        acts.append(P.ACTIONS.index(code))
+    return np.array(ents, dtype=np.int64), np.array(acts, dtype=np.int64)
+
+
 def _force_clean(out: Path) -> None:
     import shutil
 
@@ -1018,6 +1080,16 @@ def _force_clean(out: Path) -> None:
         target = out / name
         if target.exists():
             shutil.rmtree(target)
+
+
+def _read_plan(path: Path) -> dict[str, str]:
+    import pyarrow.csv as pacsv
+
+    table = pq.read_table(path) if path.suffix == ".parquet" else pacsv.read_csv(path)
+    missing = {"customer_id", "action_code"} - set(table.column_names)
+    if missing:
+        raise SystemExit(f"--plan {path}: missing column(s) {', '.join(sorted(missing))}")
+    return dict(zip(table.column("customer_id").to_pylist(), table.column("action_code").to_pylist(), strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1028,6 +1100,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--start", default="2025-06-01", help="first day (UTC), YYYY-MM-DD")
     ap.add_argument("--out", required=True, type=Path, help="output folder: one sub-folder per raw table")
     ap.add_argument("--append-days", type=int, default=None, help="add the next K days to the data set in --out")
+    ap.add_argument(
+        "--plan",
+        type=Path,
+        default=None,
+        help="with --append-days: CSV or Parquet of customer_id, action_code to send on the first appended day",
+    )
     ap.add_argument("--dirt-rate", type=float, default=0.01, help="share of rows per table made dirty")
     ap.add_argument(
         "--late-rate", type=float, default=0.02, help="share of a window's last days' events that arrive late"
@@ -1054,7 +1132,8 @@ def main(argv: list[str] | None = None) -> int:
         chunk_size=args.chunk_size,
     )
     started = time.time()
-    cfg = generate(cfg, args.out, append_days=args.append_days, quiet=args.quiet)
+    plan = _read_plan(args.plan) if args.plan else None
+    cfg = generate(cfg, args.out, append_days=args.append_days, quiet=args.quiet, plan=plan)
     counts = {
         t: pq.ParquetDataset(args.out / t).read(columns=[]).num_rows for t in RAW_TABLES if (args.out / t).exists()
     }

@@ -208,3 +208,45 @@ def test_chunks_of_only_anonymous_visitors(tmp_path):
     files = sorted(p.name for p in (out / "events").iterdir())
     assert len(files) == 4  # 150 entities in chunks of 40
     assert sorted(p.name for p in (out / "orders").iterdir()) != files  # the visitor chunk writes no orders
+
+
+def test_a_plan_of_actions_is_sent_with_a_matched_holdout(tmp_path):
+    out = tmp_path / "planned"
+    main(["--customers", "1500", "--days", "30", "--seed", "9", "--dirt-rate", "0", "--out", str(out), "--quiet"])
+    plan = tmp_path / "plan.csv"
+    targets = [f"C{i:07d}" for i in range(0, 1500, 2)]
+    plan.write_text("customer_id,action_code\n" + "".join(f"{c},winback_offer\n" for c in targets))
+    main(["--append-days", "8", "--plan", str(plan), "--out", str(out), "--quiet"])
+    con = duckdb.connect()
+    rows = con.execute(
+        f"""
+        select action_code, count(*), count(distinct customer_id), min(sent_at), max(sent_at)
+        from read_parquet('{out}/marketing_actions/*.parquet')
+        where campaign_id = 'plan-d00030-winback_offer'
+        group by 1 order by 1
+        """
+    ).fetchall()
+    by_code = {r[0]: r for r in rows}
+    assert set(by_code) == {"holdout", "winback_offer"}
+    sent, held = by_code["winback_offer"][2], by_code["holdout"][2]
+    assert sent + held == len(targets)  # every planned customer: sent, or held out as the control
+    assert 0.05 < held / len(targets) < 0.15
+    # sent on the first appended day (2025-07-01)
+    assert by_code["winback_offer"][3] >= "2025-07-01" and by_code["winback_offer"][4] < "2025-07-02"
+    # the generator's own campaigns carry their window's campaign id
+    own = con.execute(
+        f"select count(*) from read_parquet('{out}/marketing_actions/*.parquet') where campaign_id = 'random-d00000'"
+    ).fetchone()[0]
+    assert own > 0
+
+
+def test_a_plan_naming_an_unknown_customer_or_action_fails(tmp_path):
+    out = tmp_path / "planned"
+    main(["--customers", "200", "--days", "10", "--seed", "9", "--out", str(out), "--quiet"])
+    plan = tmp_path / "plan.csv"
+    plan.write_text("customer_id,action_code\nC9999999,winback_offer\n")
+    with pytest.raises(SystemExit, match="C9999999"):
+        main(["--append-days", "1", "--plan", str(plan), "--out", str(out), "--quiet"])
+    plan.write_text("customer_id,action_code\nC0000001,free_pony\n")
+    with pytest.raises(SystemExit, match="free_pony"):
+        main(["--append-days", "1", "--plan", str(plan), "--out", str(out), "--quiet"])

@@ -39,7 +39,8 @@ final as (
         taxonomy.is_information_seeking,
         taxonomy.is_information_seeking
         and (taxonomy.is_unanswered or coalesce(validated.search_results_count = 0, false)) as is_unanswered,
-        validated.event_at
+        validated.event_at,
+        validated.dbt_loaded_at
     from validated
     inner join taxonomy
         on validated.event_type = taxonomy.event_type

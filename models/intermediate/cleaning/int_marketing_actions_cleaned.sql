@@ -10,6 +10,8 @@ final as (
         customer_id,
         action_code,
         channel,
+        {# without campaigns, every action is in one campaign: the holdouts are everyone's control #}
+        coalesce(campaign_id, '(all)') as campaign_id,
         conversion_amount,
         action_code = 'holdout' as is_holdout,
         opened_at is not null as is_opened,

@@ -1,10 +1,22 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_keys=['person_id', 'event_id'],
+        on_schema_change='fail',
+    )
+}}
 
 {#
     Stitched events cut into sessions per person: a new session starts after
     var session_timeout_minutes of inactivity, and a session is cut every
     var session_max_hours. Sessions are computed from event times only, so a
     late event that lands inside an existing session joins it.
+    Incremental: every person with an event (re)stitched since this model's
+    last build is re-sessionised from all their events; that includes the
+    person an event was taken from when a login re-stitched it. Rows are
+    replaced by person and by event, so a device whose browsing all moved to
+    a customer leaves nothing behind.
 #}
 
 {%- set timeout_seconds = var('session_timeout_minutes') * 60 -%}
@@ -12,8 +24,30 @@
 
 with
 
+{% if is_incremental() %}
+    restitched as (
+        select
+            event_id,
+            person_id
+        from {{ ref('int_events_stitched') }}
+        where dbt_loaded_at > {{ last_loaded_at() }}
+    ),
+
+    touched_persons as (
+        select person_id from restitched
+        union
+        select stored.person_id
+        from {{ this }} as stored
+        inner join restitched
+            on stored.event_id = restitched.event_id
+    ),
+{% endif %}
+
 events as (
     select * from {{ ref('int_events_stitched') }}
+    {% if is_incremental() %}
+        where person_id in (select touched_persons.person_id from touched_persons)
+    {% endif %}
 ),
 
 with_previous as (
@@ -97,7 +131,8 @@ final as (
         is_unanswered,
         session_started_at,
         event_at,
-        identified_at
+        identified_at,
+        {{ loaded_at() }} as dbt_loaded_at
     from with_session_start
 )
 

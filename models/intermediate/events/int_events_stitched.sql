@@ -12,6 +12,22 @@
     browsing is not credited to a customer before anyone could know.
 #}
 
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_keys=['event_id'],
+        on_schema_change='fail',
+    )
+}}
+
+{#
+    Incremental: the batch is every event of a device that has a clean event
+    loaded since this model's last build (and those events themselves), so a
+    login today re-stitches the device's browsing from weeks ago. Rows are
+    replaced by event_id.
+#}
+
 {%- set policy = var('shared_device_policy') -%}
 {%- if policy not in ('next_login', 'unassigned') -%}
     {{ exceptions.raise_compiler_error("var shared_device_policy must be next_login or unassigned, got '" ~ policy ~ "'") }}
@@ -19,8 +35,28 @@
 
 with
 
+{% if is_incremental() %}
+    new_events as (
+        select
+            event_id,
+            anonymous_id
+        from {{ ref('int_events_cleaned') }}
+        where dbt_loaded_at > {{ last_loaded_at() }}
+    ),
+
+    touched_devices as (
+        select distinct anonymous_id from new_events
+        where anonymous_id is not null
+    ),
+{% endif %}
+
 events as (
     select * from {{ ref('int_events_cleaned') }}
+    {% if is_incremental() %}
+        where
+            event_id in (select new_events.event_id from new_events)
+            or anonymous_id in (select touched_devices.anonymous_id from touched_devices)
+    {% endif %}
 ),
 
 devices as (
@@ -112,7 +148,8 @@ final as (
         is_information_seeking,
         is_unanswered,
         event_at,
-        identified_at
+        identified_at,
+        {{ loaded_at() }} as dbt_loaded_at
     from resolved
 )
 

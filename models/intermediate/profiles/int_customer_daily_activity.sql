@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_keys=['customer_id'],
+        on_schema_change='fail',
+    )
+}}
 
 {#
     One row per customer per UTC day: the clickstream folded to the grain
@@ -10,6 +17,11 @@
     anonymous browsing that nobody could tie to them yet. Sessions count on
     the day they became known; a cart is abandoned on a day when a session
     added to it that day and ordered nothing that day.
+
+    Incremental: every customer re-sessionised since this model's last build
+    gets all their days recomputed. A customer never loses all their events
+    (their own identified events cannot be re-stitched away), so replacing by
+    customer_id leaves nothing stale.
 #}
 
 with
@@ -22,6 +34,12 @@ events as (
     where
         customer_id is not null
         and identified_at is not null
+        {% if is_incremental() %}
+            and customer_id in (
+                select reloaded.customer_id from {{ ref('int_events_sessionized') }} as reloaded
+                where reloaded.dbt_loaded_at > {{ last_loaded_at() }}
+            )
+        {% endif %}
 ),
 
 session_days as (
@@ -91,7 +109,8 @@ final as (
         daily_events.unanswered_count,
         daily_events.app_event_count,
         daily_events.mobile_web_event_count,
-        daily_events.last_unanswered_at
+        daily_events.last_unanswered_at,
+        {{ loaded_at() }} as dbt_loaded_at
     from daily_events
     left join daily_sessions
         on

@@ -1,19 +1,26 @@
 {#
     One row per action x segment (plus segment 'all'): what the outcomes of
     past actions teach. Sends (holdouts excluded), opens, conversions and
-    conversion rate; the holdout (control) group's conversion rate in the
-    same segment; the uplift (treated - control) with a prior from the
-    playbook, its standard error, and an upper confidence bound
-    (uplift + var action_ucb_z x se) that next_best_actions ranks by.
+    conversion rate; the uplift over the control, its standard error, and an
+    upper confidence bound (uplift + var action_ucb_z x se) that
+    next_best_actions ranks by.
 
-    The prior: var action_prior_strength pseudo-sends at the control rate +
-    the playbook's prior_uplift for the treated arm, and at the control
-    rate for the control arm, so a new action starts at its prior and
-    moves to its observed uplift as outcomes arrive. Segments are the
-    customers' current segments.
+    The control is matched by campaign: each send is compared with the
+    holdouts of its own campaign in the same segment (shrunk towards the
+    campaign's overall holdout rate, and that towards all holdouts, when the
+    cell is small). A campaign that targets at-risk customers is judged
+    against at-risk holdouts, not against everyone, so targeting does not
+    pass for (lack of) uplift. Raw data without campaign_id is one campaign.
+
+    The prior: var action_prior_strength pseudo-sends at the playbook's
+    prior_uplift, so a new action starts at its prior and moves to its
+    observed uplift as outcomes arrive. Segments are the customers' current
+    segments.
 #}
 
 {%- set m = var('action_prior_strength') -%}
+{#- holdout cells smaller than this lean on their campaign's overall rate -#}
+{%- set k = 20 -%}
 
 with
 
@@ -44,6 +51,7 @@ labelled as (
 both_levels as (
     select
         action_code,
+        campaign_id,
         segment_name,
         is_holdout,
         is_opened,
@@ -53,35 +61,13 @@ both_levels as (
     union all
     select
         action_code,
+        campaign_id,
         'all' as segment_name,
         is_holdout,
         is_opened,
         is_converted,
         conversion_amount
     from labelled
-),
-
-treated as (
-    select
-        action_code,
-        segment_name,
-        count(*) as sends,
-        count(case when is_opened then 1 end) as opens,
-        count(case when is_converted then 1 end) as conversions,
-        avg(case when is_converted then conversion_amount end) as avg_conversion_amount
-    from both_levels
-    where not is_holdout
-    group by 1, 2
-),
-
-control as (
-    select
-        segment_name,
-        count(*) as control_assignments,
-        count(case when is_converted then 1 end) as control_conversions
-    from both_levels
-    where is_holdout
-    group by 1
 ),
 
 overall_control as (
@@ -91,6 +77,76 @@ overall_control as (
         ) as control_rate
     from both_levels
     where is_holdout and segment_name = 'all'
+),
+
+holdout_cells as (
+    select
+        campaign_id,
+        segment_name,
+        count(*) as assignments,
+        count(case when is_converted then 1 end) as conversions
+    from both_levels
+    where is_holdout
+    group by 1, 2
+),
+
+campaign_control as (
+    select
+        holdout_cells.campaign_id,
+        (holdout_cells.conversions + {{ k }} * overall_control.control_rate)
+        / (holdout_cells.assignments + {{ k }}) as control_rate
+    from holdout_cells
+    cross join overall_control
+    where holdout_cells.segment_name = 'all'
+),
+
+treated_cells as (
+    select
+        action_code,
+        campaign_id,
+        segment_name,
+        count(*) as sends,
+        count(case when is_opened then 1 end) as opens,
+        count(case when is_converted then 1 end) as conversions,
+        sum(case when is_converted then conversion_amount end) as conversion_amount
+    from both_levels
+    where not is_holdout
+    group by 1, 2, 3
+),
+
+matched as (
+    {# each campaign x segment of sends against the holdouts of that campaign and segment #}
+    select
+        treated_cells.*,
+        coalesce(holdout_cells.assignments, 0) as control_assignments,
+        coalesce(holdout_cells.conversions, 0) as control_conversions,
+        (
+            coalesce(holdout_cells.conversions, 0)
+            + {{ k }} * coalesce(campaign_control.control_rate, overall_control.control_rate)
+        ) / (coalesce(holdout_cells.assignments, 0) + {{ k }}) as matched_control_rate
+    from treated_cells
+    cross join overall_control
+    left join holdout_cells
+        on
+            treated_cells.campaign_id = holdout_cells.campaign_id
+            and treated_cells.segment_name = holdout_cells.segment_name
+    left join campaign_control
+        on treated_cells.campaign_id = campaign_control.campaign_id
+),
+
+treated as (
+    select
+        action_code,
+        segment_name,
+        cast(sum(sends) as {{ dbt.type_bigint() }}) as sends,
+        cast(sum(opens) as {{ dbt.type_bigint() }}) as opens,
+        cast(sum(conversions) as {{ dbt.type_bigint() }}) as conversions,
+        cast(sum(control_assignments) as {{ dbt.type_bigint() }}) as control_assignments,
+        cast(sum(control_conversions) as {{ dbt.type_bigint() }}) as control_conversions,
+        sum(sends * matched_control_rate) as expected_control_conversions,
+        sum(conversion_amount) / nullif(sum(conversions), 0) as avg_conversion_amount
+    from matched
+    group by 1, 2
 ),
 
 grid as (
@@ -109,24 +165,23 @@ posterior as (
         coalesce(treated.sends, 0) as sends,
         coalesce(treated.opens, 0) as opens,
         coalesce(treated.conversions, 0) as conversions,
-        coalesce(control.control_assignments, 0) as control_assignments,
-        coalesce(control.control_conversions, 0) as control_conversions,
+        coalesce(treated.control_assignments, 0) as control_assignments,
+        coalesce(treated.control_conversions, 0) as control_conversions,
+        treated.expected_control_conversions,
         treated.avg_conversion_amount,
         grid.prior_uplift,
         (coalesce(treated.conversions, 0) + {{ m }} * (overall_control.control_rate + grid.prior_uplift))
         / (coalesce(treated.sends, 0) + {{ m }}) as treated_rate,
-        (coalesce(control.control_conversions, 0) + {{ m }} * overall_control.control_rate)
-        / (coalesce(control.control_assignments, 0) + {{ m }}) as control_rate,
+        (coalesce(treated.expected_control_conversions, 0) + {{ m }} * overall_control.control_rate)
+        / (coalesce(treated.sends, 0) + {{ m }}) as control_rate,
         coalesce(treated.sends, 0) + {{ m }} as treated_weight,
-        coalesce(control.control_assignments, 0) + {{ m }} as control_weight
+        coalesce(treated.control_assignments, 0) + {{ m }} as control_weight
     from grid
     cross join overall_control
     left join treated
         on
             grid.action_code = treated.action_code
             and grid.segment_name = treated.segment_name
-    left join control
-        on grid.segment_name = control.segment_name
 ),
 
 final as (
@@ -140,7 +195,7 @@ final as (
         control_assignments,
         control_conversions,
         {{ safe_divide('conversions', 'sends') }} as observed_conversion_rate,
-        {{ safe_divide('control_conversions', 'control_assignments') }} as observed_control_rate,
+        {{ safe_divide('expected_control_conversions', 'sends') }} as observed_control_rate,
         treated_rate - control_rate as uplift,
         sqrt(
             treated_rate * (1 - treated_rate) / treated_weight

@@ -1,7 +1,37 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_keys=['person_id'],
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where person_id not in "
+            ~ "(select person_id from {{ ref('int_events_sessionized') }}){% endif %}"
+        ],
+    )
+}}
+
+{#
+    Incremental: the sessions of every person re-sessionised since this
+    model's last build replace that person's stored sessions; a person left
+    with no events (a device whose browsing moved to the customer who logged
+    in) loses theirs in the post-hook, inside the same transaction.
+#}
+
 with
+
+{% if is_incremental() %}
+    touched_persons as (
+        select distinct person_id from {{ ref('int_events_sessionized') }}
+        where dbt_loaded_at > {{ last_loaded_at() }}
+    ),
+{% endif %}
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
+    {% if is_incremental() %}
+        where person_id in (select touched_persons.person_id from touched_persons)
+    {% endif %}
 ),
 
 stages as (
@@ -60,7 +90,8 @@ final as (
         sessions.has_information_seeking,
         cast(sessions.session_started_at as date) as session_date,
         sessions.session_started_at,
-        sessions.session_ended_at
+        sessions.session_ended_at,
+        {{ loaded_at() }} as dbt_loaded_at
     from sessions
     inner join stages
         on sessions.max_stage_order = stages.stage_order

@@ -10,13 +10,14 @@ renamed as (
         {{ clean_id('customer_id') }} as customer_id,
         {{ clean_text('action_code') }} as action_code,
         {{ clean_text('channel') }} as channel,
+        {{ clean_id('campaign_id') }} as campaign_id,
         {{ safe_number('conversion_amount', 'double') }} as conversion_amount,
         {{ parse_utc_timestamp('sent_at') }} as sent_at,
         {{ parse_utc_timestamp('opened_at') }} as opened_at,
         {{ parse_utc_timestamp('clicked_at') }} as clicked_at,
         {{ parse_utc_timestamp('converted_at') }} as converted_at,
-        {{ row_fingerprint(['action_id', 'customer_id', 'action_code', 'channel', 'sent_at', 'opened_at', 'clicked_at', 'converted_at', 'conversion_amount']) }} as row_fingerprint,
-        {{ raw_values_json(['action_id', 'customer_id', 'action_code', 'channel', 'sent_at', 'opened_at', 'clicked_at', 'converted_at', 'conversion_amount']) }} as raw_values
+        {{ row_fingerprint(['action_id', 'customer_id', 'action_code', 'channel', 'sent_at', 'opened_at', 'clicked_at', 'converted_at', 'conversion_amount', 'campaign_id']) }} as row_fingerprint,
+        {{ raw_values_json(['action_id', 'customer_id', 'action_code', 'channel', 'sent_at', 'opened_at', 'clicked_at', 'converted_at', 'conversion_amount', 'campaign_id']) }} as raw_values
     from source
 )
 

@@ -12,9 +12,9 @@
 create or replace table floor_events as
 with parsed as (
     select
-        nullif(trim(event_id), '') as event_id,
-        nullif(trim(anonymous_id), '') as anonymous_id,
-        nullif(trim(customer_id), '') as customer_id,
+        nullif(trim(cast(event_id as varchar)), '') as event_id,
+        nullif(trim(cast(anonymous_id as varchar)), '') as anonymous_id,
+        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
         lower(trim(event_type)) as event_type,
         lower(trim(channel)) as channel,
         cast(try_cast(event_at as timestamptz) as timestamp) as event_at
@@ -67,14 +67,17 @@ stitched as (
     from floor_events as e
     left join devices as d using (anonymous_id)
 ),
+with_previous as (
+    select *, lag(event_at) over (partition by person_id order by event_at, event_id) as previous_at
+    from stitched
+),
 numbered as (
     select
         *,
-        sum(case
-            when date_diff('second', lag(event_at) over w, event_at) <= 1800 then 0 else 1
-        end) over (w rows between unbounded preceding and current row) as session_number
-    from stitched
-    window w as (partition by person_id order by event_at, event_id)
+        sum(case when date_diff('second', previous_at, event_at) <= 1800 then 0 else 1 end) over (
+            partition by person_id order by event_at, event_id rows between unbounded preceding and current row
+        ) as session_number
+    from with_previous
 )
 select
     person_id,
@@ -93,20 +96,20 @@ with as_of as (
 ),
 customers as (
     select distinct on (customer_id)
-        nullif(trim(customer_id), '') as customer_id,
+        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
         cast(try_cast(signup_at as timestamptz) as timestamp) as signup_at
     from read_parquet('{raw}/customers/*.parquet')
-    where nullif(trim(customer_id), '') is not null
+    where nullif(trim(cast(customer_id as varchar)), '') is not null
 ),
 orders as (
     select distinct on (order_id)
         nullif(trim(cast(order_id as varchar)), '') as order_id,
-        nullif(trim(customer_id), '') as customer_id,
-        lower(trim(order_status)) as order_status,
+        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
+        lower(trim(status)) as order_status,
         try_cast(order_amount as double) as order_amount,
         cast(try_cast(ordered_at as timestamptz) as timestamp) as ordered_at
     from read_parquet('{raw}/orders/*.parquet')
-    where lower(trim(order_status)) in ('completed', 'returned') and try_cast(order_amount as double) >= 0
+    where lower(trim(status)) in ('completed', 'returned') and try_cast(order_amount as double) >= 0
 ),
 order_features as (
     select

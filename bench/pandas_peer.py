@@ -24,7 +24,7 @@ def _events(raw: Path) -> pd.DataFrame:
     columns = ["event_id", "anonymous_id", "customer_id", "event_type", "channel", "event_at"]
     ev = pd.read_parquet(raw / "events", columns=columns)
     for c in ("event_id", "anonymous_id", "customer_id"):
-        ev[c] = ev[c].str.strip().replace("", None)
+        ev[c] = ev[c].astype("string").str.strip().replace("", None)
     ev["event_type"] = ev["event_type"].str.strip().str.lower()
     ev["event_at"] = _ts(ev["event_at"])
     known = set(pd.read_csv(REPO / "seeds" / "event_taxonomy.csv").event_type)
@@ -77,16 +77,16 @@ def customer_features(raw: Path) -> pd.DataFrame:
     as_of = ev.event_at.max().normalize() + pd.Timedelta(days=1)
 
     customers = pd.read_parquet(raw / "customers", columns=["customer_id", "signup_at"])
-    customers["customer_id"] = customers.customer_id.str.strip().replace("", None)
+    customers["customer_id"] = customers.customer_id.astype("string").str.strip().replace("", None)
     customers["signup_at"] = _ts(customers.signup_at)
     customers = customers.dropna(subset=["customer_id"]).drop_duplicates("customer_id")
     customers = customers[customers.signup_at < as_of]
 
     orders = pd.read_parquet(
-        raw / "orders", columns=["order_id", "customer_id", "order_status", "order_amount", "ordered_at"]
+        raw / "orders", columns=["order_id", "customer_id", "status", "order_amount", "ordered_at"]
     )
-    orders["customer_id"] = orders.customer_id.str.strip()
-    orders["order_status"] = orders.order_status.str.strip().str.lower()
+    orders["customer_id"] = orders.customer_id.astype("string").str.strip()
+    orders["order_status"] = orders.status.str.strip().str.lower()
     orders["order_amount"] = pd.to_numeric(orders.order_amount, errors="coerce")
     orders["ordered_at"] = _ts(orders.ordered_at)
     orders = orders.drop_duplicates("order_id")
@@ -152,8 +152,8 @@ def customer_features(raw: Path) -> pd.DataFrame:
 
     out = customers.join(of, on="customer_id").join(sf, on="customer_id")
     out["as_of_date"] = as_of.date()
-    out["tenure_days"] = (as_of - out.signup_at).dt.days
-    out["recency_days"] = (as_of - out.last_ordered_at).dt.days
+    out["tenure_days"] = (as_of - out.signup_at.dt.normalize()).dt.days
+    out["recency_days"] = (as_of - out.last_ordered_at.dt.normalize()).dt.days
     out["days_since_last_active"] = (as_of.normalize() - out.last_active_at.dt.normalize()).dt.days
     counts = [c for c in out.columns if c.endswith(("_lifetime", "_30d", "_90d", "_365d", "_7d"))]
     out[counts] = out[counts].fillna(0)

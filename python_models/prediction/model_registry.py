@@ -55,6 +55,7 @@ def model(dbt, session):
     retrain = dbt.config.get("retrain")
     retrain_after_days = int(dbt.config.get("retrain_after_days"))
     artefact_dir = Path(dbt.config.get("artefact_dir"))
+    holdout_share = float(dbt.config.get("validation_holdout_share"))
 
     snapshots = to_pandas(dbt.ref("customer_feature_snapshots"))
     labels = to_pandas(dbt.ref("customer_labels"))[[*KEYS, *TARGETS.values()]]
@@ -86,7 +87,17 @@ def model(dbt, session):
             continue
         try:
             result = train_target(
-                rows, label, features, params, logged, random_state, metric, margin, champion, artefact_dir
+                rows,
+                label,
+                features,
+                params,
+                logged,
+                random_state,
+                metric,
+                margin,
+                champion,
+                artefact_dir,
+                holdout_share,
             )
         except ValueError as error:  # e.g. one class only in a split
             dbt_log = getattr(dbt, "log", None)

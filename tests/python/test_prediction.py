@@ -3,6 +3,7 @@ champion against the generator's oracle."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import run_dbt
+from conftest import make_dataset, run_dbt
 from customer_journey import personas as P
 from customer_journey.prediction import lift_table, out_of_time_split, train_target
 
@@ -41,15 +42,20 @@ def _synthetic(n_per_date: int = 600, dates: int = 3, seed: int = 0) -> tuple[pd
     return pd.concat(frames, ignore_index=True), params
 
 
-def test_split_is_out_of_time():
+def test_split_is_out_of_time_on_unseen_customers():
     rows, _ = _synthetic()
     split = out_of_time_split(rows, "is_churned", 0)
-    assert split.scheme == "out_of_time"
+    assert split.scheme == "out_of_time_unseen_customers"
     assert split.train.as_of_date.max() < split.validation.as_of_date.min()
+    assert not set(split.train.customer_id) & set(split.validation.customer_id)
+    assert len(split.validation) == pytest.approx(0.3 * rows.customer_id.nunique(), abs=1)
+    everyone = out_of_time_split(rows, "is_churned", 0, holdout_customer_share=0)
+    assert everyone.scheme == "out_of_time" and everyone.validation.customer_id.nunique() == rows.customer_id.nunique()
 
 
 def test_shuffled_labels_give_chance_auc():
-    rows, params = _synthetic()
+    # 600 validation rows (30 % of 2,000 customers): chance AUC within 0.1 of 0.5
+    rows, params = _synthetic(n_per_date=2000)
     rows["is_churned"] = np.random.default_rng(5).permutation(rows.is_churned.to_numpy())
     result = train_target(rows, "is_churned", ["signal", "noise"], params, ())
     aucs = [r["metrics"]["validation"]["roc_auc"] for r in result.rows]
@@ -104,41 +110,60 @@ def test_lift_table_on_a_perfect_ranking():
 # --- on generated data ---
 
 
-def _oracle_auc(db, e2e_data) -> tuple[float, float, pd.DataFrame]:
+def _oracle_auc(db, raw) -> tuple[float, float, pd.DataFrame]:
+    """(oracle AUC, champion AUC, validation rows) on the churn champion's validation rows: the latest
+    labelled date, on the customers the split kept out of training."""
     registry = db.execute("select * from ml.model_registry where target = 'churn' and is_champion").df()
-    validation_date = pd.Timestamp(registry.validation_date.iloc[0])
-    rows = db.execute(
-        "select l.customer_id, l.is_churned, s.recency_days from marts.customer_labels l "
-        "join marts.customer_feature_snapshots s using (customer_id, as_of_date) "
-        "where l.as_of_date = ? and l.is_churned is not null",
-        [validation_date.date()],
+    champion = registry.sort_values("trained_at").iloc[-1]
+    labelled = db.execute(
+        "select l.customer_id, l.as_of_date, l.is_churned, s.recency_days from marts.customer_labels l "
+        "join marts.customer_feature_snapshots s using (customer_id, as_of_date) where l.is_churned is not null"
     ).df()
+    rows = out_of_time_split(labelled, "is_churned", 42).validation
+    assert str(rows.as_of_date.iloc[0])[:10] == str(champion.validation_date)[:10]
     truth = db.execute(
-        f"select * from read_parquet('{e2e_data}/_truth/entities.parquet') where customer_id is not null"
+        f"select * from read_parquet('{raw}/_truth/entities.parquet') where customer_id is not null"
     ).df()
     truth = truth.set_index("customer_id").loc[rows.customer_id]
-    churned = pd.to_datetime(truth.churn_at).to_numpy() < np.datetime64(validation_date)
+    churned = pd.to_datetime(truth.churn_at).to_numpy() < np.datetime64(pd.Timestamp(champion.validation_date))
     oracle = P.true_churn_probability(
         truth.churn_hazard_per_day.to_numpy(), truth.order_rate_per_day.to_numpy(), churned, horizon_days=90
     )
-    return roc_auc_score(rows.is_churned.astype(int), oracle), validation_date, rows
+    champion_auc = json.loads(champion.metrics_json)["validation"]["roc_auc"]
+    return roc_auc_score(rows.is_churned.astype(int), oracle), champion_auc, rows
 
 
-# The issue's target is 90 % of the oracle's AUC. Measured on this data set: 0.827 vs 0.952 (87 %):
-# the oracle knows whether a customer has already (silently) churned, which a few hundred training
-# rows cannot fully learn. The test holds the line at what is reached today.
-MIN_SHARE_OF_ORACLE = 0.85
-
-
-def test_champion_reaches_most_of_the_oracle_and_beats_recency_alone(db, e2e_data):
-    oracle_auc, validation_date, rows = _oracle_auc(db, e2e_data)
-    champion = db.execute(
-        "select m.roc_auc from ml.model_metrics m join ml.model_registry r using (model_version, trained_at) "
-        "where r.target = 'churn' and r.is_champion and m.split = 'validation'"
-    ).fetchone()[0]
+def test_champion_beats_recency_alone_and_nears_the_oracle(db, e2e_data):
+    """On the small CI data set (2,000 customers: a few hundred training rows)."""
+    oracle_auc, champion, rows = _oracle_auc(db, e2e_data)
     recency_auc = roc_auc_score(rows.is_churned.astype(int), rows.recency_days.fillna(rows.recency_days.max()))
-    assert champion >= MIN_SHARE_OF_ORACLE * oracle_auc, (champion, oracle_auc)
+    print(
+        f"2k: churn champion AUC {champion:.3f}, oracle {oracle_auc:.3f} ({champion / oracle_auc:.1%}), recency {recency_auc:.3f}"
+    )
     assert champion > recency_auc, (champion, recency_auc)
+    assert champion >= 0.85 * oracle_auc, (champion, oracle_auc)
+
+
+def test_with_more_customers_the_champion_reaches_90_percent_of_the_oracle(tmp_path):
+    """The issue's target: 10,000 customers, 150 days (about 2,300 training rows, 600 validation
+    customers never trained on). Measured: 0.878 vs oracle 0.953 (92 %)."""
+    raw = tmp_path / "raw"
+    make_dataset(raw, customers=10_000, days=150, seed=7, dirt_rate=0.02)
+    work = tmp_path / "work"
+    result = run_dbt(
+        ["build", "--select", "+model_registry", "--exclude", "resource_type:test", "resource_type:unit_test"],
+        raw,
+        work,
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    try:
+        oracle_auc, champion, rows = _oracle_auc(con, raw)
+    finally:
+        con.close()
+    print(f"10k: churn champion AUC {champion:.3f}, oracle {oracle_auc:.3f} ({champion / oracle_auc:.1%})")
+    assert len(rows) > 500
+    assert champion >= 0.90 * oracle_auc, (champion, oracle_auc)
 
 
 def test_predictions_cover_customers_with_calibrated_tiers(db):

@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WITH_SALT := CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}"
 DBT := $(WITH_SALT) $(BIN)/dbt
 
-.PHONY: setup build test lint sample docs clean loop bench publish
+.PHONY: setup build test lint sample docs clean loop bench publish browser metrics
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,20 @@ lint: setup
 	$(WITH_SALT) $(BIN)/sqlfluff lint models tests --processes 2
 	$(WITH_SALT) $(BIN)/python -m customer_journey.project_checks
 
-test: setup lint
+test: setup lint browser
 	$(WITH_SALT) $(BIN)/pytest
+
+# the docs test's headless browser: Debian's chromium, installed once
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || ( $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null )
+
+# the semantic layer: parse, then ask MetricFlow (after `make build`); any query: .venv/bin/mf query --help
+METRICS ?= revenue,orders,aov,active_customers,session_conversion_rate
+metrics: setup
+	$(DBT) parse --quiet
+	$(WITH_SALT) $(BIN)/mf query --metrics $(METRICS) --group-by metric_time__month --order metric_time__month
 
 # regenerate the bundled sample data (committed)
 sample: setup
@@ -58,7 +70,7 @@ publish: setup
 
 docs: setup
 	$(DBT) docs generate
-	$(DBT) docs serve --port 8080
+	$(DBT) docs serve --port 8080 --no-browser
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/tmp

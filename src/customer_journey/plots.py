@@ -100,3 +100,24 @@ def model_plots(target: str, y: np.ndarray, p: np.ndarray, lift: pd.DataFrame, r
     axes[3].plot([0, 1], [0, 1], color="grey", linestyle="--")
     axes[3].set(title="Calibration", xlabel="predicted", ylabel="observed")
     return _save(fig, f"{target}_model")
+
+
+def funnel_plot(table: pd.DataFrame) -> Path:
+    """Persons entering each stage (bars, widest first), the step conversion to the next stage, and
+    its range across first-touch channels."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [3, 2]})
+    y = np.arange(len(table))[::-1]
+    a.barh(y, table.entered_count, color="tab:blue")
+    a.set_yticks(y, table.journey_stage)
+    for yi, n, share in zip(y, table.entered_count, table.share_of_first_stage, strict=True):
+        a.text(n, yi, f" {n:,} ({share:.0%})", va="center", fontsize=8)
+    a.set(title="Persons reaching each stage", xlabel="persons")
+    a.set_xlim(0, table.entered_count.max() * 1.35 if len(table) else 1)
+    steps = table.dropna(subset=["conversion_rate"])
+    ys = np.arange(len(steps))[::-1]
+    lo = (steps.conversion_rate - steps.channel_conversion_min.fillna(steps.conversion_rate)).clip(lower=0)
+    hi = (steps.channel_conversion_max.fillna(steps.conversion_rate) - steps.conversion_rate).clip(lower=0)
+    b.errorbar(steps.conversion_rate, ys, xerr=[lo, hi], fmt="o", color="tab:green", capsize=3)
+    b.set_yticks(ys, [f"{s} ->" for s in steps.journey_stage])
+    b.set(title="Step conversion (range: channels)", xlim=(0, 1))
+    return _save(fig, "funnel_overview")

@@ -306,3 +306,41 @@ def test_nps_matches_the_feedback(db):
         """
     ).fetchone()[0]
     assert monthly == pytest.approx(computed)
+
+
+def test_funnel_overview_shares_and_channel_range():
+    import pandas as pd
+
+    from customer_journey.funnel import funnel_overview
+
+    rows = []
+    for stage, order, entered, converted in [
+        ("awareness", 1, 100, 50),
+        ("consideration", 2, 50, 10),
+        ("purchase", 3, 10, 0),
+    ]:
+        rate = converted / entered if order < 3 else None
+        rows.append(("all", stage, "all", "all", order, entered, converted, rate))
+        for channel, bump in [("email", 0.1), ("direct", -0.1)]:
+            rows.append(
+                ("all", stage, "channel", channel, order, entered, converted, None if rate is None else rate + bump)
+            )
+        rows.append(("2025-06-01", stage, "all", "all", order, 1, 1, 1.0))  # a month: not the whole history
+    funnel = pd.DataFrame(
+        rows,
+        columns=[
+            "period",
+            "journey_stage",
+            "dimension",
+            "dimension_value",
+            "stage_order",
+            "entered_count",
+            "converted_count",
+            "conversion_rate",
+        ],
+    )
+    out = funnel_overview(funnel)
+    assert list(out.journey_stage) == ["awareness", "consideration", "purchase"]
+    assert list(out.share_of_first_stage) == [1.0, 0.5, 0.1]
+    assert out.channel_conversion_min.iloc[0] == pytest.approx(0.4)
+    assert out.channel_conversion_max.iloc[1] == pytest.approx(0.3)

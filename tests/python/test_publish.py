@@ -39,9 +39,18 @@ def test_reader_keeps_consistent_data_while_a_build_and_publish_run(e2e_warehous
     thread = threading.Thread(target=keep_reading)
     thread.start()
     try:
-        # a rebuild that changes the data (sessions cut at 10 minutes), then a publish, while the reader reads
+        # a rebuild that changes the data (sessions cut at 10 minutes: a change of history, so a full
+        # refresh of the incremental models), then a publish, while the reader reads
         result = run_dbt(
-            ["run", "--select", "int_events_sessionized", "fct_sessions", "--vars", "{session_timeout_minutes: 10}"],
+            [
+                "run",
+                "--select",
+                "int_events_sessionized",
+                "fct_sessions",
+                "--full-refresh",
+                "--vars",
+                "{session_timeout_minutes: 10}",
+            ],
             e2e_data,
             work,
         )

@@ -1,0 +1,137 @@
+"""The semantic layer: `mf query` (MetricFlow) answers the metrics from the built warehouse,
+and its numbers equal direct SQL on the marts."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import DBT, REPO
+
+MF = str(Path(sys.executable).with_name("mf"))
+
+
+# what a dbt project is made of: linked into a scratch project, because mf reads
+# <project>/target/semantic_manifest.json and nothing else
+PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds", "tests"]
+
+
+@pytest.fixture(scope="module")
+def mf_env(e2e_warehouse, e2e_data, tmp_path_factory) -> dict:
+    """A copy of the e2e warehouse (mf opens it for writing) and the project parsed against it."""
+    work = tmp_path_factory.mktemp("semantic")
+    shutil.copy(e2e_warehouse, work / "warehouse.duckdb")
+    project = work / "project"
+    project.mkdir()
+    for part in PROJECT_PARTS:
+        (project / part).symlink_to(REPO / part)
+    env = {
+        **os.environ,
+        "CJ_RAW_PATH": str(e2e_data),
+        "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+        "CJ_DUCKDB_TEMP_DIR": str(work / "tmp"),
+        "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "test-salt-0123456789",
+        "DBT_PROJECT_DIR": str(project),
+        "DBT_PROFILES_DIR": str(project),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "MF_WORK": str(work),
+    }
+    parsed = subprocess.run([DBT, "parse", "--quiet"], cwd=project, env=env, capture_output=True, text=True)
+    assert parsed.returncode == 0, parsed.stdout[-3000:] + parsed.stderr[-3000:]
+    assert (project / "target" / "semantic_manifest.json").exists()
+    return env
+
+
+def _mf(env: dict, *args: str) -> list[dict]:
+    out = Path(env["MF_WORK"]) / f"mf-{abs(hash(args))}.csv"
+    proc = subprocess.run(
+        [MF, "query", *args, "--csv", str(out)], cwd=env["DBT_PROJECT_DIR"], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and out.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    with out.open() as f:
+        return list(csv.DictReader(f))
+
+
+def _sql(env: dict, query: str) -> list[tuple]:
+    con = duckdb.connect(env["CJ_DUCKDB_PATH"], read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+def test_revenue_orders_and_aov_by_month_equal_sql(mf_env):
+    rows = _mf(
+        mf_env, "--metrics", "revenue,orders,aov", "--group-by", "metric_time__month", "--order", "metric_time__month"
+    )
+    expected = {
+        str(month)[:7]: (revenue, orders, aov)
+        for month, revenue, orders, aov in _sql(
+            mf_env,
+            """
+            select date_trunc('month', ordered_date), sum(revenue_amount),
+                   count(case when order_status <> 'cancelled' then 1 end),
+                   sum(revenue_amount) / nullif(count(case when is_completed then 1 end), 0)
+            from marts.fct_orders group by 1
+            """,
+        )
+    }
+    assert len(rows) == len(expected) >= 4
+    for row in rows:
+        revenue, orders, aov = expected[row["metric_time__month"][:7]]
+        assert float(row["revenue"]) == pytest.approx(revenue)
+        assert int(float(row["orders"])) == orders
+        assert float(row["aov"]) == pytest.approx(aov)
+
+
+def test_nps_and_churn_rate_equal_sql(mf_env):
+    (nps,) = _mf(mf_env, "--metrics", "nps")
+    (expected_nps,) = _sql(
+        mf_env,
+        """
+        select 100.0 * (count(case when score >= 9 then 1 end) - count(case when score <= 6 then 1 end)) / count(*)
+        from marts.fct_feedback where feedback_type = 'nps'
+        """,
+    )[0]
+    assert float(nps["nps"]) == pytest.approx(expected_nps)
+    churn = _mf(mf_env, "--metrics", "churn_rate", "--group-by", "metric_time__day", "--order", "metric_time__day")
+    expected = dict(
+        _sql(
+            mf_env,
+            "select cast(as_of_date as varchar), avg(case when is_churned then 1.0 else 0.0 end) "
+            "from marts.customer_labels where is_churned is not null group by 1",
+        )
+    )
+    observed = {r["metric_time__day"][:10]: float(r["churn_rate"]) for r in churn if r["churn_rate"]}
+    assert observed and observed == pytest.approx(expected)
+
+
+def test_funnel_rates_and_information_gap_dropoff_equal_sql(mf_env):
+    (row,) = _mf(mf_env, "--metrics", "consideration_to_purchase_rate,information_gap_dropoff_rate")
+    rate, dropoff = _sql(
+        mf_env,
+        """
+        select count(purchase_at) * 1.0 / count(consideration_at),
+               count(case when has_unanswered_before_purchase and not has_purchased then 1 end) * 1.0
+               / count(case when has_unanswered_before_purchase then 1 end)
+        from marts.fct_customer_journeys
+        """,
+    )[0]
+    assert float(row["consideration_to_purchase_rate"]) == pytest.approx(rate)
+    assert float(row["information_gap_dropoff_rate"]) == pytest.approx(dropoff)
+    # the planted information gaps make people who met an unanswered question drop off more often
+    assert 0 < dropoff < 1
+
+
+def test_saved_queries_answer(mf_env):
+    for name in ("journey_dashboard_monthly", "funnel_monthly", "customer_health"):
+        rows = _mf(mf_env, "--saved-query", name)
+        assert len(rows) >= 4, name

@@ -148,6 +148,8 @@ def rank_features(frame: pd.DataFrame, labels: np.ndarray, config: SelectionConf
 
 
 KEYS = ("customer_id", "as_of_date")
+# load bookkeeping of the incremental models: never a feature
+BOOKKEEPING = ("dbt_loaded_at",)
 RESULT_COLUMNS = (
     "feature_name",
     "target",
@@ -162,6 +164,20 @@ RESULT_COLUMNS = (
 )
 
 
+def training_fingerprint(snapshots: pd.DataFrame, labels: pd.DataFrame) -> str:
+    """A hash of the labelled snapshot rows (features and labels, bookkeeping aside): equal
+    fingerprints give the same feature_importance, so a build can keep the stored one."""
+    label_columns = [c for c in ("is_churned", "will_purchase") if c in labels.columns]
+    rows = snapshots.drop(columns=[c for c in BOOKKEEPING if c in snapshots.columns]).merge(
+        labels[[*KEYS, *label_columns]], on=list(KEYS)
+    )
+    rows = rows[rows[label_columns].notna().any(axis=1)].sort_values(list(KEYS)).reset_index(drop=True)
+    numeric = rows.select_dtypes("number").columns
+    rows[numeric] = rows[numeric].astype("float64").round(9)
+    digest = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    return f"{len(rows)}-{int(digest.sum(dtype='uint64')):016x}"
+
+
 def feature_importance_table(
     snapshots: pd.DataFrame, labels: pd.DataFrame, config: SelectionConfig | None = None
 ) -> pd.DataFrame:
@@ -173,6 +189,7 @@ def feature_importance_table(
     so a small or young data set still builds.
     """
     label_columns = ["is_churned", "will_purchase"]
+    snapshots = snapshots.drop(columns=[c for c in BOOKKEEPING if c in snapshots.columns])
     rows = snapshots.merge(labels[[*KEYS, *label_columns]], on=list(KEYS))
     # a fixed row order and values rounded past float noise (parallel sums in the warehouse can
     # differ in the last bits between builds): the seeded estimators then give the same answer

@@ -107,3 +107,32 @@ def test_large_inputs_are_scored_on_a_seeded_sample():
     b = rank_features(frame, y, small)
     assert a.equals(b)
     assert a.iloc[0].feature_name == "signal"
+
+
+def test_training_fingerprint_ignores_bookkeeping_and_sees_data():
+    from customer_journey.feature_selection import training_fingerprint
+
+    snapshots = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "as_of_date": pd.to_datetime(["2025-07-01"] * 3),
+            "recency_days": [1.0, 5.0, 9.0],
+            "dbt_loaded_at": pd.to_datetime(["2026-01-01"] * 3),
+        }
+    )
+    labels = pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "as_of_date": snapshots.as_of_date, "is_churned": [False, True, None]}
+    )
+    base = training_fingerprint(snapshots, labels)
+    assert base.startswith("2-")  # the unlabelled row does not count
+    reloaded = snapshots.assign(dbt_loaded_at=pd.Timestamp("2026-02-01"))
+    assert training_fingerprint(reloaded, labels) == base
+    changed = snapshots.assign(recency_days=[1.0, 6.0, 9.0])
+    assert training_fingerprint(changed, labels) != base
+    relabelled = labels.assign(is_churned=[True, True, None])
+    assert training_fingerprint(snapshots, relabelled) != base
+
+
+def test_bookkeeping_columns_are_never_features(db):
+    names = {r[0] for r in db.execute("select feature_name from ml.feature_importance").fetchall()}
+    assert names and not names & {"dbt_loaded_at", "customer_id", "as_of_date"}

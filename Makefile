@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WITH_SALT := CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}"
 DBT := $(WITH_SALT) $(BIN)/dbt
 
-.PHONY: setup build test lint sample docs clean loop bench publish browser metrics
+.PHONY: setup build test lint sample docs clean loop bench publish browser metrics test-spark
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ METRICS ?= revenue,orders,aov,active_customers,session_conversion_rate
 metrics: setup
 	$(DBT) parse --quiet
 	$(WITH_SALT) $(BIN)/mf query --metrics $(METRICS) --group-by metric_time__month --order metric_time__month
+
+# the SQL layers on local Apache Spark (dbt-spark, session method) against DuckDB; needs Java 17
+test-spark: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
+	$(WITH_SALT) $(BIN)/python -m customer_journey.spark_check
 
 # regenerate the bundled sample data (committed)
 sample: setup

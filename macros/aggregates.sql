@@ -44,7 +44,7 @@
 
 {# numerator / denominator as a float; null when the denominator is 0 or null. #}
 {% macro safe_divide(numerator, denominator) -%}
-    ({{ numerator }}) * 1.0 / nullif({{ denominator }}, 0)
+    cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
 {%- endmacro %}
 
 
@@ -63,4 +63,30 @@
 
 {% macro spark__type_double() -%}
     double
+{%- endmacro %}
+
+
+{# first_value / last_value skipping nulls: DuckDB takes IGNORE NULLS inside the call, Spark a flag. #}
+{% macro first_value_ignore_nulls(expression) -%}
+    {{ return(adapter.dispatch('first_value_ignore_nulls', 'customer_journey')(expression)) }}
+{%- endmacro %}
+
+{% macro default__first_value_ignore_nulls(expression) -%}
+    first_value({{ expression }} ignore nulls)
+{%- endmacro %}
+
+{% macro spark__first_value_ignore_nulls(expression) -%}
+    first_value({{ expression }}, true)
+{%- endmacro %}
+
+{% macro last_value_ignore_nulls(expression) -%}
+    {{ return(adapter.dispatch('last_value_ignore_nulls', 'customer_journey')(expression)) }}
+{%- endmacro %}
+
+{% macro default__last_value_ignore_nulls(expression) -%}
+    last_value({{ expression }} ignore nulls)
+{%- endmacro %}
+
+{% macro spark__last_value_ignore_nulls(expression) -%}
+    last_value({{ expression }}, true)
 {%- endmacro %}

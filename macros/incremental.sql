@@ -69,3 +69,10 @@
         where {{ where }}
     )
 {%- endmacro %}
+
+
+{# The event models are incremental where the engine can delete rows (DuckDB);
+   elsewhere (Spark without Delta) they are rebuilt as tables, same results. #}
+{% macro event_materialization() -%}
+    {{ return('incremental' if target.type in ('duckdb', 'databricks') else 'table') }}
+{%- endmacro %}

@@ -116,3 +116,49 @@
     {% endfor %}
     {{ return('select 1') }}
 {% endmacro %}
+
+
+{#
+    Spark: each table is a view over its Parquet folder (parquet.`<raw_path>/<table>`),
+    checked against the contract like on DuckDB. Spark SQL cannot list files, so
+    every table's folder must exist there (an absent folder fails with Spark's
+    PATH_NOT_FOUND naming it); README, "Beyond one machine".
+#}
+{% macro spark__register_raw_sources() %}
+    {% set raw_path = (var('raw_path') | string).rstrip('/') %}
+    {% set tables = raw_contract_tables() %}
+    {% do run_query('create database if not exists ' ~ tables[0].schema) %}
+    {% for table in tables %}
+        {% set folder = raw_path ~ '/' ~ table.name %}
+        {% set reader = 'parquet.`' ~ folder ~ '`' %}
+        {% set described = run_query('describe query select * from ' ~ reader) %}
+        {% set found = [] %}
+        {% for name in described.columns[0].values() %}
+            {% do found.append(name | lower) %}
+        {% endfor %}
+        {% set select_list = [] %}
+        {% for column in table.columns %}
+            {% if column.name | lower in found %}
+                {% do select_list.append('`' ~ column.name ~ '`') %}
+            {% elif column.required %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw table '" ~ table.name ~ "' (folder '" ~ folder ~ "') is missing required column '"
+                    ~ column.name ~ "'. Columns found: " ~ found | join(', ')
+                    ~ ". See README, 'Raw-data contract'."
+                ) }}
+            {% else %}
+                {% do select_list.append('cast(null as ' ~ spark_type(column.type) ~ ') as `' ~ column.name ~ '`') %}
+            {% endif %}
+        {% endfor %}
+        {% do run_query('create or replace view ' ~ table.schema ~ '.' ~ table.identifier
+            ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) %}
+    {% endfor %}
+    {{ return('select 1') }}
+{% endmacro %}
+
+
+{# The contract's DuckDB type names in Spark SQL. #}
+{% macro spark_type(name) -%}
+    {{ {'varchar': 'string', 'double': 'double', 'integer': 'int', 'bigint': 'bigint', 'timestamp': 'timestamp',
+        'date': 'date', 'boolean': 'boolean'}.get(name | lower, name) }}
+{%- endmacro %}

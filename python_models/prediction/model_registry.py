@@ -13,7 +13,7 @@ import pandas as pd
 
 from customer_journey.plots import model_plots
 from customer_journey.prediction import KEYS, train_target
-from customer_journey.warehouse_io import to_pandas
+from customer_journey.warehouse_io import read_stored, to_pandas
 
 TARGETS = {"churn": "is_churned", "purchase": "will_purchase"}
 COLUMNS = [
@@ -40,11 +40,8 @@ COLUMNS = [
 
 
 def _previous(session, this) -> pd.DataFrame:
-    exists = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [this.schema, this.identifier],
-    ).fetchone()[0]
-    return session.execute(f"select * from {this}").df() if exists else pd.DataFrame(columns=COLUMNS)
+    stored = read_stored(session, this)
+    return stored if stored is not None else pd.DataFrame(columns=COLUMNS)
 
 
 def model(dbt, session):

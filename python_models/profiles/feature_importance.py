@@ -6,19 +6,9 @@ Scoring takes a while on large data and gives the same answer for the same label
 build whose labelled snapshots (features and labels) hash to the stored training_fingerprint keeps
 the stored table."""
 
-import pandas as pd
-
 from customer_journey.feature_selection import SelectionConfig, feature_importance_table, training_fingerprint
 from customer_journey.plots import feature_overview_plot
-from customer_journey.warehouse_io import to_pandas
-
-
-def _stored(session, this) -> pd.DataFrame | None:
-    exists = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [this.schema, this.identifier],
-    ).fetchone()[0]
-    return session.execute(f"select * from {this}").df() if exists else None
+from customer_journey.warehouse_io import read_stored, to_pandas
 
 
 def model(dbt, session):
@@ -30,7 +20,7 @@ def model(dbt, session):
     snapshots = to_pandas(dbt.ref("customer_feature_snapshots"))
     labels = to_pandas(dbt.ref("customer_labels"))
     fingerprint = training_fingerprint(snapshots, labels)
-    stored = _stored(session, dbt.this)
+    stored = read_stored(session, dbt.this)
     if (
         stored is not None
         and len(stored)

@@ -14,19 +14,14 @@ from customer_journey.segmentation import (
     name_segments,
     prepare_matrix,
 )
-from customer_journey.warehouse_io import to_pandas
+from customer_journey.warehouse_io import read_stored, to_pandas
 
 PROFILE_COLUMNS = ["orders_365d", "revenue_365d", "recency_days", "tenure_days", "sessions_30d", "discount_share"]
 
 
 def _previous(session, this) -> pd.DataFrame | None:
-    exists = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [this.schema, this.identifier],
-    ).fetchone()[0]
-    if not exists:
-        return None
-    return session.execute(f"select customer_id, segment_id from {this}").df()
+    stored = read_stored(session, this)
+    return None if stored is None else stored[["customer_id", "segment_id"]]
 
 
 def model(dbt, session):

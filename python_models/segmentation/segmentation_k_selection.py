@@ -11,15 +11,7 @@ import pandas as pd
 
 from customer_journey.plots import k_selection_plot
 from customer_journey.segmentation import k_selection, prepare_matrix
-from customer_journey.warehouse_io import to_pandas
-
-
-def _stored(session, this) -> pd.DataFrame | None:
-    exists = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [this.schema, this.identifier],
-    ).fetchone()[0]
-    return session.execute(f"select * from {this}").df() if exists else None
+from customer_journey.warehouse_io import read_stored, to_pandas
 
 
 def model(dbt, session):
@@ -41,7 +33,7 @@ def model(dbt, session):
     frame = to_pandas(dbt.ref("customer_features_scaled"), ["customer_id", *features])
     frame = frame.sort_values("customer_id").reset_index(drop=True)
 
-    stored = _stored(session, dbt.this)
+    stored = read_stored(session, dbt.this)
     if stored is not None and len(stored) and {"settings", "data_as_of_date"} <= set(stored.columns):
         same_settings = (stored.settings == settings).all()
         age = (data_date - pd.Timestamp(stored.data_as_of_date.iloc[0])).days

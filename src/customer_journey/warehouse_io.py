@@ -35,3 +35,20 @@ def to_pandas(relation, columns: list[str] | None = None) -> pd.DataFrame:
     table = to_arrow(relation, columns)
     fields = [pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema]
     return table.cast(pa.schema(fields)).to_pandas()
+
+
+def read_stored(session, this) -> pd.DataFrame | None:
+    """The model's own table from its previous build (`dbt.this`), or None when there is none yet.
+
+    `session` is what dbt hands a Python model: a DuckDB connection, or a Spark / Snowpark session.
+    """
+    name = f"{this.schema}.{this.identifier}"
+    if hasattr(session, "catalog") and hasattr(session, "table"):  # Spark, Databricks
+        return session.table(name).toPandas() if session.catalog.tableExists(name) else None
+    if hasattr(session, "execute"):  # DuckDB
+        exists = session.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [this.schema, this.identifier],
+        ).fetchone()[0]
+        return session.execute(f"select * from {this}").df() if exists else None
+    raise TypeError(f"cannot read {name} through a {type(session).__name__}")

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=event_materialization(),
         incremental_strategy='replace_where',
         incremental_predicates=[
             "event_at is null or event_at >= (select min(event_at) from DBT_INCREMENTAL_SOURCE)"

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=event_materialization(),
         incremental_strategy='replace_where',
         replace_keys=['person_id', 'event_id'],
         on_schema_change='fail',

@@ -14,7 +14,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=event_materialization(),
         incremental_strategy='replace_where',
         replace_keys=['event_id'],
         on_schema_change='fail',
@@ -75,17 +75,17 @@ neighbours as (
         devices.only_customer_id,
         devices.first_identified_at as device_first_identified_at,
         coalesce(devices.customers_on_device, 0) as customers_on_device,
-        first_value(case when events.customer_id is not null then events.event_at end ignore nulls) over (
+        {{ first_value_ignore_nulls('case when events.customer_id is not null then events.event_at end') }} over (
             partition by events.anonymous_id
             order by events.event_at, events.event_id
             rows between current row and unbounded following
         ) as next_identified_at,
-        first_value(events.customer_id ignore nulls) over (
+        {{ first_value_ignore_nulls('events.customer_id') }} over (
             partition by events.anonymous_id
             order by events.event_at, events.event_id
             rows between current row and unbounded following
         ) as next_customer_id,
-        last_value(events.customer_id ignore nulls) over (
+        {{ last_value_ignore_nulls('events.customer_id') }} over (
             partition by events.anonymous_id
             order by events.event_at, events.event_id
             rows between unbounded preceding and current row

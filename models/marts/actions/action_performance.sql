@@ -73,7 +73,7 @@ both_levels as (
 overall_control as (
     select
         coalesce(
-            count(case when is_converted then 1 end) * 1.0 / nullif(count(*), 0), 0
+            cast(count(case when is_converted then 1 end) as {{ type_double() }}) / nullif(count(*), 0), 0
         ) as control_rate
     from both_levels
     where is_holdout and segment_name = 'all'

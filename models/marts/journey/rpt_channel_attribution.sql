@@ -68,7 +68,7 @@ credits as (
         utm_source,
         order_id,
         order_amount,
-        1.0 as credit
+        cast(1 as {{ type_double() }}) as credit
     from touches
     where touch_number = 1
     union all
@@ -78,7 +78,7 @@ credits as (
         utm_source,
         order_id,
         order_amount,
-        1.0 as credit
+        cast(1 as {{ type_double() }}) as credit
     from touches
     where touch_number_from_end = 1
     union all
@@ -88,7 +88,7 @@ credits as (
         utm_source,
         order_id,
         order_amount,
-        1.0 / touch_count as credit
+        cast(1 as {{ type_double() }}) / touch_count as credit
     from touches
     {% for model in ['first_touch', 'last_touch', 'linear'] %}
         union all
@@ -98,7 +98,7 @@ credits as (
             '(none)' as utm_source,
             order_id,
             order_amount,
-            1.0 as credit
+            cast(1 as {{ type_double() }}) as credit
         from untouched
     {% endfor %}
 ),

@@ -149,7 +149,7 @@ final as (
         {# the last stage has nowhere to convert to #}
         case
             when sliced.stage_order < max(last_stage.last_stage_order)
-                then count(case when sliced.is_converted then 1 end) * 1.0 / count(*)
+                then cast(count(case when sliced.is_converted then 1 end) as {{ type_double() }}) / count(*)
         end as conversion_rate,
         {{ percentile('sliced.hours_to_convert', 0.5) }} as median_hours_to_convert,
         {{ percentile('sliced.hours_to_convert', 0.9) }} as p90_hours_to_convert

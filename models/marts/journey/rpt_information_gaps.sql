@@ -154,7 +154,7 @@ exposed_people as (
         max(case when is_dropped and is_last_session then 1 else 0 end) as dropped_after_touchpoint,
         case
             when max(case when is_dropped then 1 else 0 end) = 1
-                then count(*) * 1.0 / max(stage_session_count)
+                then cast(count(*) as {{ type_double() }}) / max(stage_session_count)
             else 0
         end as expected_dropped
     from touch_sessions
@@ -232,7 +232,7 @@ final as (
         stage_people,
         dropped_after_touchpoint,
         expected_dropped,
-        dropped_after_touchpoint * 1.0 / exposed_people as dropoff_rate_after_touchpoint,
+        cast(dropped_after_touchpoint as {{ type_double() }}) / exposed_people as dropoff_rate_after_touchpoint,
         expected_dropped / exposed_people as expected_dropoff_rate,
         dropoff_lift,
         {{ safe_divide('dropped_after_touchpoint', 'expected_dropped') }} as relative_dropoff_risk,

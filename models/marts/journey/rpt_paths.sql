@@ -89,7 +89,7 @@ path_counts as (
 ranked as (
     select
         *,
-        purchaser_count * 1.0 / person_count as conversion_rate,
+        cast(purchaser_count as {{ type_double() }}) / person_count as conversion_rate,
         row_number() over (order by purchaser_count desc, path asc) as purchase_rank,
         row_number() over (order by dropoff_count desc, path asc) as dropoff_rank
     from path_counts

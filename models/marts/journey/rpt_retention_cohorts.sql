@@ -77,7 +77,7 @@ final as (
         grid.months_since_first_purchase,
         grid.cohort_customers,
         coalesce(activity.active_customers, 0) as active_customers,
-        coalesce(activity.active_customers, 0) * 1.0 / grid.cohort_customers as retention_rate,
+        cast(coalesce(activity.active_customers, 0) as {{ type_double() }}) / grid.cohort_customers as retention_rate,
         coalesce(activity.revenue_amount, 0) as revenue_amount,
         sum(coalesce(activity.revenue_amount, 0)) over (
             partition by grid.cohort_month

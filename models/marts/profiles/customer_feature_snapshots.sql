@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=event_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['customer_id', 'as_of_date'],
         on_schema_change='fail',

@@ -36,7 +36,7 @@ final as (
         max(segments.segment_name) as segment_name,
         max(segments.segment_top_features) as top_distinguishing_features,
         count(*) as customer_count,
-        count(*) * 1.0 / max(totals.customer_count) as customer_share,
+        cast(count(*) as {{ type_double() }}) / max(totals.customer_count) as customer_share,
         {{ safe_divide('sum(features.revenue_365d)', 'max(totals.revenue_365d)') }} as revenue_share,
         avg(features.recency_days) as avg_recency_days,
         avg(features.orders_365d) as avg_orders_365d,

@@ -1,0 +1,51 @@
+"""The adapter-neutral readers the Python models use: DuckDB relations and sessions, Spark-like ones."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import duckdb
+import pandas as pd
+import pytest
+
+from customer_journey.warehouse_io import read_stored, to_pandas
+
+
+def test_duckdb_relation_to_pandas_with_a_projection():
+    con = duckdb.connect()
+    con.execute("create table t as select 1 as a, 2.5::decimal(4, 1) as b, 'x' as c")
+    frame = to_pandas(con.table("t"), ["a", "b"])
+    assert list(frame.columns) == ["a", "b"] and frame.b.dtype == "float64" and frame.b.iloc[0] == 2.5
+
+
+def test_read_stored_on_duckdb():
+    con = duckdb.connect()
+    this = SimpleNamespace(schema="ml", identifier="model")
+    assert read_stored(con, this) is None
+    con.execute("create schema ml; create table ml.model as select 7 as k")
+    # dbt's relation renders as schema.identifier
+    relation = type("Relation", (), {"schema": "ml", "identifier": "model", "__str__": lambda self: "ml.model"})()
+    assert read_stored(con, relation).k.tolist() == [7]
+
+
+class _SparkLike:
+    """What read_stored needs of a Spark session: a catalog and table()."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame]):
+        self.tables = tables
+        self.catalog = SimpleNamespace(tableExists=lambda name: name in tables)
+
+    def table(self, name):
+        return SimpleNamespace(toPandas=lambda: self.tables[name])
+
+
+def test_read_stored_on_a_spark_session():
+    this = SimpleNamespace(schema="ml", identifier="model")
+    assert read_stored(_SparkLike({}), this) is None
+    stored = pd.DataFrame({"k": [3]})
+    assert read_stored(_SparkLike({"ml.model": stored}), this).k.tolist() == [3]
+
+
+def test_an_unknown_session_is_refused():
+    with pytest.raises(TypeError, match="cannot read"):
+        read_stored(object(), SimpleNamespace(schema="ml", identifier="model"))

@@ -26,20 +26,25 @@
 
 with
 
+{% if is_incremental() %}
+    reloaded as (
+        select distinct reloaded_events.customer_id
+        from {{ ref('int_events_sessionized') }} as reloaded_events
+        where reloaded_events.dbt_loaded_at > {{ last_loaded_at() }}
+    ),
+{% endif %}
+
 events as (
     select
-        *,
-        cast(identified_at as date) as known_date
-    from {{ ref('int_events_sessionized') }}
+        sessionized.*,
+        cast(sessionized.identified_at as date) as known_date
+    from {{ ref('int_events_sessionized') }} as sessionized
+    {% if is_incremental() %}
+        inner join reloaded on sessionized.customer_id = reloaded.customer_id
+    {% endif %}
     where
-        customer_id is not null
-        and identified_at is not null
-        {% if is_incremental() %}
-            and customer_id in (
-                select reloaded.customer_id from {{ ref('int_events_sessionized') }} as reloaded
-                where reloaded.dbt_loaded_at > {{ last_loaded_at() }}
-            )
-        {% endif %}
+        sessionized.customer_id is not null
+        and sessionized.identified_at is not null
 ),
 
 session_days as (

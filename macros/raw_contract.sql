@@ -93,23 +93,7 @@
             {% do log("raw." ~ table.name ~ ": no files under " ~ raw_path ~ "/" ~ table.name ~ "/ (optional): empty view", info=true) %}
         {% else %}
             {% set described = run_query('describe select * from ' ~ reader) %}
-            {% set found = [] %}
-            {% for name in described.columns[0].values() %}
-                {% do found.append(name | lower) %}
-            {% endfor %}
-            {% for column in table.columns %}
-                {% if column.name | lower in found %}
-                    {% do select_list.append(adapter.quote(column.name)) %}
-                {% elif column.required %}
-                    {{ exceptions.raise_compiler_error(
-                        "Raw table '" ~ table.name ~ "' (files '" ~ pattern ~ "') is missing required column '"
-                        ~ column.name ~ "'. Columns found: " ~ found | join(', ')
-                        ~ ". See README, 'Raw-data contract'."
-                    ) }}
-                {% else %}
-                    {% do select_list.append('cast(null as ' ~ column.type ~ ') as ' ~ adapter.quote(column.name)) %}
-                {% endif %}
-            {% endfor %}
+            {% do select_list.extend(raw_contract_columns(table, described.columns[0].values(), "files '" ~ pattern ~ "'")) %}
             {% set view_sql = 'select ' ~ select_list | join(', ') ~ ' from ' ~ reader %}
         {% endif %}
         {% do run_query('create or replace view ' ~ relation ~ ' as ' ~ view_sql) %}
@@ -132,29 +116,51 @@
         {% set folder = raw_path ~ '/' ~ table.name %}
         {% set reader = 'parquet.`' ~ folder ~ '`' %}
         {% set described = run_query('describe query select * from ' ~ reader) %}
-        {% set found = [] %}
-        {% for name in described.columns[0].values() %}
-            {% do found.append(name | lower) %}
-        {% endfor %}
-        {% set select_list = [] %}
-        {% for column in table.columns %}
-            {% if column.name | lower in found %}
-                {% do select_list.append('`' ~ column.name ~ '`') %}
-            {% elif column.required %}
-                {{ exceptions.raise_compiler_error(
-                    "Raw table '" ~ table.name ~ "' (folder '" ~ folder ~ "') is missing required column '"
-                    ~ column.name ~ "'. Columns found: " ~ found | join(', ')
-                    ~ ". See README, 'Raw-data contract'."
-                ) }}
-            {% else %}
-                {% do select_list.append('cast(null as ' ~ spark_type(column.type) ~ ') as `' ~ column.name ~ '`') %}
-            {% endif %}
-        {% endfor %}
+        {% set select_list = raw_contract_columns(table, described.columns[0].values(), "folder '" ~ folder ~ "'") %}
         {% do run_query('create or replace view ' ~ table.schema ~ '.' ~ table.identifier
             ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) %}
     {% endfor %}
     {{ return('select 1') }}
 {% endmacro %}
+
+
+{#
+    The select list of a raw view: the contract's columns found in the files
+    (`found`: their column names), typed nulls for missing optional ones; a
+    missing required column stops the build naming `location` and the column.
+#}
+{% macro raw_contract_columns(table, found, location) %}
+    {% set found = found | map('lower') | list %}
+    {% set select_list = [] %}
+    {% for column in table.columns %}
+        {% if column.name | lower in found %}
+            {% do select_list.append(adapter.quote(column.name)) %}
+        {% elif column.required %}
+            {{ exceptions.raise_compiler_error(
+                "Raw table '" ~ table.name ~ "' (" ~ location ~ ") is missing required column '"
+                ~ column.name ~ "'. Columns found: " ~ found | join(', ')
+                ~ ". See README, 'Raw-data contract'."
+            ) }}
+        {% else %}
+            {% do select_list.append('cast(null as ' ~ raw_column_type(column.type) ~ ') as ' ~ adapter.quote(column.name)) %}
+        {% endif %}
+    {% endfor %}
+    {{ return(select_list) }}
+{% endmacro %}
+
+
+{# A contract type (DuckDB names) in the engine's SQL. #}
+{% macro raw_column_type(name) -%}
+    {{ return(adapter.dispatch('raw_column_type', 'customer_journey')(name)) }}
+{%- endmacro %}
+
+{% macro default__raw_column_type(name) -%}
+    {{ return(name) }}
+{%- endmacro %}
+
+{% macro spark__raw_column_type(name) -%}
+    {{ return(spark_type(name)) }}
+{%- endmacro %}
 
 
 {# The contract's DuckDB type names in Spark SQL. #}

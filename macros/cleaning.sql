@@ -122,25 +122,47 @@
     with the same key but other values is `duplicate_<key>` (the earliest by
     `order_by` is kept). With duplicate_reason none, only exact duplicates
     are refused (for tables without a natural key, such as order lines).
+    Speed: only the few keys that occur more than once go through the
+    ordered window; every other row passes straight (a hash aggregate finds
+    the repeated keys), so the wide rows of a big table are never sorted.
 #}
 {% macro with_duplicate_reasons(from_cte, key_columns, order_by, duplicate_reason) -%}
+    {%- set repeated_keys -%}
+        select {{ key_columns | join(', ') }}
+        from {{ from_cte }}
+        where row_reason is null
+        group by {{ key_columns | join(', ') }}
+        having count(*) > 1
+    {%- endset -%}
+    {%- set key_match -%}
+        {%- for column in key_columns %}{{ ' and ' if not loop.first }}{{ from_cte }}.{{ column }} = repeated_keys.{{ column }}{% endfor -%}
+    {%- endset -%}
     {#- one window, one total order: identical rows sit next to each other -#}
     {%- set window -%}
-        partition by {{ key_columns | join(', ') }}, row_reason is null
-        order by {{ order_by }}, row_fingerprint
+        partition by {% for column in key_columns %}{{ from_cte }}.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+        order by {{ from_cte }}.{{ order_by }}, {{ from_cte }}.row_fingerprint
     {%- endset -%}
     select
-        *,
-        coalesce(
-            row_reason,
-            case
-                when lag(row_fingerprint) over ({{ window }}) = row_fingerprint then 'exact_duplicate'
-                {%- if duplicate_reason %}
-                when row_number() over ({{ window }}) > 1 then '{{ duplicate_reason }}'
-                {%- endif %}
-            end
-        ) as quarantine_reason
+        {{ from_cte }}.*,
+        {{ from_cte }}.row_reason as quarantine_reason
     from {{ from_cte }}
+    left join ({{ repeated_keys }}) as repeated_keys
+        on {{ key_match }}
+    where {{ from_cte }}.row_reason is not null or repeated_keys.{{ key_columns[0] }} is null
+    union all
+    select
+        {{ from_cte }}.*,
+        case
+            when lag({{ from_cte }}.row_fingerprint) over ({{ window }}) = {{ from_cte }}.row_fingerprint
+                then 'exact_duplicate'
+            {%- if duplicate_reason %}
+            when row_number() over ({{ window }}) > 1 then '{{ duplicate_reason }}'
+            {%- endif %}
+        end as quarantine_reason
+    from {{ from_cte }}
+    inner join ({{ repeated_keys }}) as repeated_keys
+        on {{ key_match }}
+    where {{ from_cte }}.row_reason is null
 {%- endmacro %}
 
 

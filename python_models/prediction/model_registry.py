@@ -53,15 +53,18 @@ def model(dbt, session):
     retrain_after_days = int(dbt.config.get("retrain_after_days"))
     artefact_dir = Path(dbt.config.get("artefact_dir"))
     holdout_share = float(dbt.config.get("validation_holdout_share"))
+    max_training_rows = int(dbt.config.get("max_training_rows"))
 
-    snapshots = to_pandas(dbt.ref("customer_feature_snapshots"))
-    labels = to_pandas(dbt.ref("customer_labels"))[[*KEYS, *TARGETS.values()]]
     importance = to_pandas(dbt.ref("feature_importance"))
     scaling = to_pandas(dbt.ref("feature_scaling_params"))
     params = scaling.set_index("feature_name").to_dict("index")
     logged = tuple(scaling.loc[scaling.auto_method == "log1p_z", "feature_name"])
+    selected = [f for f in importance.loc[importance.is_selected, "feature_name"] if f in params]
+    # only the selected features are read (at a million customers the snapshots are GiBs in pandas)
+    snapshots = to_pandas(dbt.ref("customer_feature_snapshots"), [*KEYS, *selected] if selected else None)
+    labels = to_pandas(dbt.ref("customer_labels"))[[*KEYS, *TARGETS.values()]]
     numeric = [c for c in snapshots.columns if c not in KEYS and pd.api.types.is_numeric_dtype(snapshots[c])]
-    features = [f for f in importance.loc[importance.is_selected, "feature_name"] if f in numeric and f in params]
+    features = [f for f in selected if f in numeric]
     if not features:  # too few labels to select: use every numeric feature
         features = [f for f in numeric if f in params]
     rows = snapshots.merge(labels, on=list(KEYS)).sort_values(list(KEYS)).reset_index(drop=True)
@@ -95,6 +98,7 @@ def model(dbt, session):
                 champion,
                 artefact_dir,
                 holdout_share,
+                max_training_rows,
             )
         except ValueError as error:  # e.g. one class only in a split
             dbt_log = getattr(dbt, "log", None)

@@ -221,9 +221,18 @@ def train_target(
     current_champion: dict | None = None,
     artefact_dir: Path | None = None,
     holdout_customer_share: float = 0.3,
+    max_training_rows: int | None = None,
 ) -> TrainingResult:
-    """Train every candidate, evaluate out of time, apply the promotion gate, persist the champion."""
+    """Train every candidate, evaluate out of time, apply the promotion gate, persist the champion.
+
+    With `max_training_rows`, a larger training split is cut to a seeded random sample of that
+    many rows (validation keeps every row): at a million customers the candidates learn as much
+    from a few hundred thousand rows, in a fraction of the time.
+    """
     split = out_of_time_split(rows, target, random_state, holdout_customer_share)
+    if max_training_rows and len(split.train) > max_training_rows:
+        sampled = split.train.sample(n=max_training_rows, random_state=random_state).sort_index()
+        split = Split(sampled, split.validation, split.scheme, split.train_dates, split.validation_date)
     X_train, y_train = split.train[features], split.train[target].astype(int).to_numpy()
     X_val, y_val = split.validation[features], split.validation[target].astype(int).to_numpy()
     if len(np.unique(y_train)) < 2 or len(np.unique(y_val)) < 2:

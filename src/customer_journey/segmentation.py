@@ -8,7 +8,8 @@ tested without dbt. Every random state is seeded.
   customers being clustered so each feature weighs the same; a missing "days
   since" value (never happened) becomes the column's largest value, any other
   missing value 0 (the mean).
-- `k_selection`: for each k, inertia (on all rows), silhouette (on a fixed-size
+- `k_selection`: for each k, inertia (on all rows, or a seeded sample of
+  `max_fit_rows` beyond that), silhouette (on a fixed-size
   seeded sample), Calinski-Harabasz and Davies-Bouldin; the elbow pick is the
   kneedle point of the inertia curve, the silhouette pick its maximum. The
   chosen k is the silhouette pick (it judges separation directly; the elbow
@@ -95,13 +96,20 @@ def k_selection(
     random_state: int = 0,
     minibatch_threshold: int = 200_000,
     silhouette_tolerance: float = 0.5,
+    max_fit_rows: int = 200_000,
 ) -> KSelection:
-    """Score every k in [k_min, k_max] and pick one."""
+    """Score every k in [k_min, k_max] and pick one.
+
+    Beyond `max_fit_rows` customers the candidates are fitted on a seeded sample of that many
+    (the choice of k needs the shape of the data, not every row); customer_segments still fits
+    the chosen k on everyone.
+    """
     n = len(X)
     k_max = min(k_max, n - 1)
     if k_max < k_min:
         raise ValueError(f"need more than {k_min} customers to segment, got {n}")
-    sample = _sample(n, sample_size, random_state)
+    X = X[_sample(n, max_fit_rows, random_state)]
+    sample = _sample(len(X), sample_size, random_state)
     rows = []
     for k in range(k_min, k_max + 1):
         model = _kmeans(n, k, random_state, minibatch_threshold, n_init=3).fit(X)

@@ -71,6 +71,19 @@ def test_real_signal_is_learned_and_metrics_are_deterministic():
     assert a.promoted and a.champion["model_version"] == b.champion["model_version"]
 
 
+def test_training_rows_are_capped_by_a_seeded_sample_and_validation_keeps_every_row():
+    rows, params = _synthetic()
+    full = train_target(rows, "is_churned", ["signal", "noise"], params, ())
+    capped = train_target(rows, "is_churned", ["signal", "noise"], params, (), max_training_rows=300)
+    again = train_target(rows, "is_churned", ["signal", "noise"], params, (), max_training_rows=300)
+    assert len(full.split.train) > 300 and len(capped.split.train) == 300
+    assert set(capped.split.train.index) <= set(full.split.train.index)
+    assert capped.split.validation.equals(full.split.validation)
+    assert [r["metrics"] for r in capped.rows] == [r["metrics"] for r in again.rows]
+    # the signal is still learned from the sample
+    assert max(r["metrics"]["validation"]["roc_auc"] for r in capped.rows) > 0.8
+
+
 def test_a_worse_challenger_does_not_replace_the_champion(tmp_path):
     rows, params = _synthetic()
     first = train_target(rows, "is_churned", ["signal", "noise"], params, (), artefact_dir=tmp_path)

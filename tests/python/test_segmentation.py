@@ -52,6 +52,19 @@ def test_kneedle_on_a_textbook_curve():
     assert kneedle(ks, inertia) == 3
 
 
+def test_k_is_chosen_on_a_seeded_sample_beyond_max_fit_rows():
+    X, _ = make_blobs(n_samples=6000, centers=4, cluster_std=0.6, random_state=3)
+    sampled = k_selection(X, 2, 8, max_fit_rows=1500, random_state=1)
+    assert sampled.chosen_k == 4
+    assert (
+        sampled.table.inertia.tolist() == k_selection(X, 2, 8, max_fit_rows=1500, random_state=1).table.inertia.tolist()
+    )
+    # fitted on 1,500 rows: inertia is about a quarter of the all-rows fit
+    everyone = k_selection(X, 2, 8, max_fit_rows=10_000, random_state=1)
+    ratio = sampled.table.inertia.iloc[2] / everyone.table.inertia.iloc[2]
+    assert 0.2 < ratio < 0.3
+
+
 def test_forced_k_wins():
     X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
     assert k_selection(X, 2, 6, forced_k=5).chosen_k == 5

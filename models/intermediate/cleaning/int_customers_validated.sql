@@ -1,3 +1,6 @@
+{# a table: the quarantine, the cleaned view and their tests all read it #}
+{{ config(materialized='table') }}
+
 with
 
 customers as (

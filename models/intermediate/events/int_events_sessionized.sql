@@ -21,6 +21,10 @@
 
 {%- set timeout_seconds = var('session_timeout_minutes') * 60 -%}
 {%- set max_seconds = var('session_max_hours') * 3600 -%}
+{%- set starts_session -%}
+    previous_event_at is null
+    or {{ dbt.datediff('previous_event_at', 'event_at', 'second') }} > {{ timeout_seconds }}
+{%- endset -%}
 
 with
 
@@ -43,8 +47,14 @@ with
     ),
 {% endif %}
 
-events as (
-    select * from {{ ref('int_events_stitched') }}
+{# the session logic runs on a narrow projection (person, time, event id):
+   ordering 64M wide rows was most of this model's time #}
+event_times as (
+    select
+        person_id,
+        event_id,
+        event_at
+    from {{ ref('int_events_stitched') }}
     {% if is_incremental() %}
         where person_id in (select touched_persons.person_id from touched_persons)
     {% endif %}
@@ -52,33 +62,32 @@ events as (
 
 with_previous as (
     select
-        *,
+        person_id,
+        event_id,
+        event_at,
         lag(event_at) over (partition by person_id order by event_at, event_id) as previous_event_at
-    from events
+    from event_times
 ),
 
 inactivity_sessions as (
+    {# one ordering for the session number, its start and the event's place
+       in the person's history #}
     select
-        *,
-        sum(
-            case
-                when previous_event_at is null then 1
-                when {{ dbt.datediff('previous_event_at', 'event_at', 'second') }} > {{ timeout_seconds }} then 1
-                else 0
-            end
-        ) over (
+        person_id,
+        event_id,
+        event_at,
+        sum(case when {{ starts_session }} then 1 else 0 end) over (
             partition by person_id
             order by event_at, event_id
             rows between unbounded preceding and current row
-        ) as inactivity_session_number
+        ) as inactivity_session_number,
+        max(case when {{ starts_session }} then event_at end) over (
+            partition by person_id
+            order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as inactivity_started_at,
+        row_number() over (partition by person_id order by event_at, event_id) as event_number_for_person
     from with_previous
-),
-
-with_start as (
-    select
-        *,
-        min(event_at) over (partition by person_id, inactivity_session_number) as inactivity_started_at
-    from inactivity_sessions
 ),
 
 length_capped as (
@@ -87,53 +96,69 @@ length_capped as (
         floor(
             {{ dbt.datediff('inactivity_started_at', 'event_at', 'second') }} / {{ max_seconds }}
         ) as length_slice
-    from with_start
+    from inactivity_sessions
 ),
 
-with_session_start as (
+sessions as (
     select
-        *,
-        min(event_at) over (
-            partition by person_id, inactivity_session_number, length_slice
-        ) as session_started_at
+        person_id,
+        inactivity_session_number,
+        length_slice,
+        min(event_at) as session_started_at,
+        min(event_number_for_person) as first_event_number,
+        count(*) as session_event_count
     from length_capped
+    group by 1, 2, 3
+),
+
+session_keys as (
+    select
+        length_capped.event_id,
+        sessions.session_started_at,
+        length_capped.event_number_for_person - sessions.first_event_number + 1 as event_number_in_session,
+        sessions.session_event_count
+        - (length_capped.event_number_for_person - sessions.first_event_number) as event_number_from_end
+    from length_capped
+    inner join sessions
+        on
+            length_capped.person_id = sessions.person_id
+            and length_capped.inactivity_session_number = sessions.inactivity_session_number
+            and length_capped.length_slice = sessions.length_slice
 ),
 
 final as (
     select
-        event_id,
-        {{ dbt.hash(dbt.concat(['person_id', "'|'", 'cast(session_started_at as ' ~ dbt.type_string() ~ ')'])) }} as session_id,
-        person_id,
-        customer_id,
-        anonymous_id,
-        identity_resolution,
-        event_type,
-        event_category,
-        journey_stage,
-        information_touchpoint,
-        channel,
-        device,
-        page_path,
-        product_id,
-        search_query,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        search_results_count,
-        stage_order,
-        row_number() over (
-            partition by person_id, session_started_at order by event_at, event_id
-        ) as event_number_in_session,
-        row_number() over (
-            partition by person_id, session_started_at order by event_at desc, event_id desc
-        ) as event_number_from_end,
-        is_information_seeking,
-        is_unanswered,
-        session_started_at,
-        event_at,
-        identified_at,
+        events.event_id,
+        {{ dbt.hash(dbt.concat(['events.person_id', "'|'", 'cast(session_keys.session_started_at as ' ~ dbt.type_string() ~ ')'])) }} as session_id,
+        events.person_id,
+        events.customer_id,
+        events.anonymous_id,
+        events.identity_resolution,
+        events.event_type,
+        events.event_category,
+        events.journey_stage,
+        events.information_touchpoint,
+        events.channel,
+        events.device,
+        events.page_path,
+        events.product_id,
+        events.search_query,
+        events.utm_source,
+        events.utm_medium,
+        events.utm_campaign,
+        events.search_results_count,
+        events.stage_order,
+        session_keys.event_number_in_session,
+        session_keys.event_number_from_end,
+        events.is_information_seeking,
+        events.is_unanswered,
+        session_keys.session_started_at,
+        events.event_at,
+        events.identified_at,
         {{ loaded_at() }} as dbt_loaded_at
-    from with_session_start
+    from {{ ref('int_events_stitched') }} as events
+    inner join session_keys
+        on events.event_id = session_keys.event_id
 )
 
 select * from final

@@ -69,30 +69,63 @@ devices as (
     group by 1
 ),
 
+{# the neighbouring logins matter only on devices shared by several
+   customers (under 1 % of events): only those events are ordered #}
+shared_devices as (
+    select anonymous_id from devices
+    where customers_on_device > 1
+    {% if is_incremental() %}
+        intersect
+        select anonymous_id from touched_devices
+    {% endif %}
+),
+
+shared_device_events as (
+    select
+        events.event_id,
+        events.anonymous_id,
+        events.customer_id,
+        events.event_at
+    from {{ ref('int_events_cleaned') }} as events
+    inner join shared_devices
+        on events.anonymous_id = shared_devices.anonymous_id
+),
+
+shared_device_neighbours as (
+    select
+        event_id,
+        {{ first_value_ignore_nulls('case when customer_id is not null then event_at end') }} over (
+            partition by anonymous_id
+            order by event_at, event_id
+            rows between current row and unbounded following
+        ) as next_identified_at,
+        {{ first_value_ignore_nulls('customer_id') }} over (
+            partition by anonymous_id
+            order by event_at, event_id
+            rows between current row and unbounded following
+        ) as next_customer_id,
+        {{ last_value_ignore_nulls('customer_id') }} over (
+            partition by anonymous_id
+            order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as previous_customer_id
+    from shared_device_events
+),
+
 neighbours as (
     select
         events.*,
         devices.only_customer_id,
         devices.first_identified_at as device_first_identified_at,
         coalesce(devices.customers_on_device, 0) as customers_on_device,
-        {{ first_value_ignore_nulls('case when events.customer_id is not null then events.event_at end') }} over (
-            partition by events.anonymous_id
-            order by events.event_at, events.event_id
-            rows between current row and unbounded following
-        ) as next_identified_at,
-        {{ first_value_ignore_nulls('events.customer_id') }} over (
-            partition by events.anonymous_id
-            order by events.event_at, events.event_id
-            rows between current row and unbounded following
-        ) as next_customer_id,
-        {{ last_value_ignore_nulls('events.customer_id') }} over (
-            partition by events.anonymous_id
-            order by events.event_at, events.event_id
-            rows between unbounded preceding and current row
-        ) as previous_customer_id
+        shared_device_neighbours.next_identified_at,
+        shared_device_neighbours.next_customer_id,
+        shared_device_neighbours.previous_customer_id
     from events
     left join devices
         on events.anonymous_id = devices.anonymous_id
+    left join shared_device_neighbours
+        on events.event_id = shared_device_neighbours.event_id
 ),
 
 resolved as (

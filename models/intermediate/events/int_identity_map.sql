@@ -3,6 +3,9 @@
     which devices a customer has identified on, and which devices are shared.
 #}
 
+{# a table: an aggregate over every event, read by stitching and its tests #}
+{{ config(materialized='table') }}
+
 with
 
 events as (

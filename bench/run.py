@@ -133,7 +133,7 @@ def _compare(raw: Path, work: Path, pandas_max: int, customers: int) -> dict:
     floor_db.unlink(missing_ok=True)
     con = duckdb.connect(str(floor_db))
     con.execute(f"set threads = {os.environ.get('CJ_DUCKDB_THREADS', '2')}")
-    con.execute(f"set memory_limit = '{os.environ.get('CJ_DUCKDB_MEMORY_LIMIT', '8GB')}'")
+    con.execute(f"set memory_limit = '{os.environ.get('CJ_DUCKDB_MEMORY_LIMIT', '5GB')}'")
     con.execute(f"set temp_directory = '{work / 'tmp'}'")
     con.execute("set preserve_insertion_order = false")
     con.execute("set TimeZone = 'UTC'")

@@ -122,15 +122,17 @@
     with the same key but other values is `duplicate_<key>` (the earliest by
     `order_by` is kept). With duplicate_reason none, only exact duplicates
     are refused (for tables without a natural key, such as order lines).
-    Speed: only the few keys that occur more than once go through the
-    ordered window; every other row passes straight (a hash aggregate finds
-    the repeated keys), so the wide rows of a big table are never sorted.
+    Speed: only the rows of the few keys that occur more than once go
+    through the ordered window; every other row passes straight (a hash
+    aggregate over the key alone finds the repeated keys), so the wide rows
+    of a big table are never sorted.
 #}
 {% macro with_duplicate_reasons(from_cte, key_columns, order_by, duplicate_reason) -%}
+    {#- keys held by more than one row (valid or not: a superset, so this
+        needs only the key columns) -#}
     {%- set repeated_keys -%}
         select {{ key_columns | join(', ') }}
         from {{ from_cte }}
-        where row_reason is null
         group by {{ key_columns | join(', ') }}
         having count(*) > 1
     {%- endset -%}
@@ -139,7 +141,7 @@
     {%- endset -%}
     {#- one window, one total order: identical rows sit next to each other -#}
     {%- set window -%}
-        partition by {% for column in key_columns %}{{ from_cte }}.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+        partition by {% for column in key_columns %}{{ from_cte }}.{{ column }}, {% endfor %}{{ from_cte }}.row_reason is null
         order by {{ from_cte }}.{{ order_by }}, {{ from_cte }}.row_fingerprint
     {%- endset -%}
     select
@@ -148,21 +150,23 @@
     from {{ from_cte }}
     left join ({{ repeated_keys }}) as repeated_keys
         on {{ key_match }}
-    where {{ from_cte }}.row_reason is not null or repeated_keys.{{ key_columns[0] }} is null
+    where repeated_keys.{{ key_columns[0] }} is null
     union all
     select
         {{ from_cte }}.*,
-        case
-            when lag({{ from_cte }}.row_fingerprint) over ({{ window }}) = {{ from_cte }}.row_fingerprint
-                then 'exact_duplicate'
-            {%- if duplicate_reason %}
-            when row_number() over ({{ window }}) > 1 then '{{ duplicate_reason }}'
-            {%- endif %}
-        end as quarantine_reason
+        coalesce(
+            {{ from_cte }}.row_reason,
+            case
+                when lag({{ from_cte }}.row_fingerprint) over ({{ window }}) = {{ from_cte }}.row_fingerprint
+                    then 'exact_duplicate'
+                {%- if duplicate_reason %}
+                when row_number() over ({{ window }}) > 1 then '{{ duplicate_reason }}'
+                {%- endif %}
+            end
+        ) as quarantine_reason
     from {{ from_cte }}
     inner join ({{ repeated_keys }}) as repeated_keys
         on {{ key_match }}
-    where {{ from_cte }}.row_reason is null
 {%- endmacro %}
 
 
@@ -181,3 +185,22 @@
         {'name': 'marketing_actions', 'key': 'action_id'},
     ]) }}
 {% endmacro %}
+
+
+{#
+    Placed between a CTE's name and its body: asks the engine to inline the
+    CTE at each use instead of storing it first. For a wide CTE over every
+    raw event that is read twice (once narrow), recomputing is cheaper than
+    materialising tens of GiB that spill to disk. DuckDB only; elsewhere the
+    engine decides.
+#}
+{% macro inline_cte() -%}
+    {{ return(adapter.dispatch('inline_cte', 'customer_journey')()) }}
+{%- endmacro %}
+
+{% macro default__inline_cte() -%}
+{%- endmacro %}
+
+{% macro duckdb__inline_cte() -%}
+    not materialized
+{%- endmacro %}

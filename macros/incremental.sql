@@ -21,7 +21,8 @@
 {# The strategy: delete the rows the batch replaces, then insert the batch.
    Rows go when any of config replace_keys matches a key in the batch, or
    any incremental_predicates holds (DBT_INCREMENTAL_SOURCE there stands for
-   the batch). With neither, nothing is deleted. #}
+   the batch, DBT_INCREMENTAL_TARGET for the table rows are deleted from).
+   With neither, nothing is deleted. #}
 {% macro get_incremental_replace_where_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
@@ -31,7 +32,8 @@
         {%- do conditions.append(key ~ ' in (select ' ~ key ~ ' from ' ~ source ~ ')') -%}
     {%- endfor -%}
     {%- for predicate in arg_dict['incremental_predicates'] or [] -%}
-        {%- do conditions.append('(' ~ predicate | replace('DBT_INCREMENTAL_SOURCE', source | string) ~ ')') -%}
+        {%- do conditions.append('(' ~ predicate | replace('DBT_INCREMENTAL_SOURCE', source | string)
+            | replace('DBT_INCREMENTAL_TARGET', target | string) ~ ')') -%}
     {%- endfor -%}
     {% if conditions %}
         delete from {{ target }}

@@ -16,7 +16,9 @@
     share an event id with the batch take part in the duplicate check, so a
     late copy of an old event is still refused as a duplicate. A raw row timed
     before the window that arrives late is not picked up until a full refresh:
-    assert_quarantine_reconciles then fails, naming the table.
+    assert_quarantine_reconciles then fails, naming the table. A row that is
+    re-validated unchanged keeps its dbt_loaded_at, so the models downstream
+    take only new and changed rows as their batch.
 #}
 
 {%- set columns = ['event_id', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path',
@@ -78,7 +80,7 @@ row_checks as (
     ),
 {% endif %}
 
-checked as (
+checked as {{ inline_cte() }} (
     select
         {{ columns | join(', ') }},
         row_reason,
@@ -90,30 +92,57 @@ checked as (
     {% endif %}
 ),
 
+{% if is_incremental() %}
+    stored_stamps as (
+        {# the stored rows of the window, one per identical content #}
+        select
+            event_id,
+            row_fingerprint,
+            coalesce(quarantine_reason, '') as quarantine_reason,
+            max(dbt_loaded_at) as dbt_loaded_at
+        from {{ this }}
+        where event_at is null or event_at >= (select window_start.started_at from window_start)
+        group by 1, 2, 3
+    ),
+{% endif %}
+
 final as (
     {{ with_duplicate_reasons('checked', ['event_id'], 'event_at', 'duplicate_event_id') }}
 )
 
 {# raw values are kept only for the rows that are refused #}
 select
-    event_id,
-    anonymous_id,
-    customer_id,
-    event_type,
-    channel,
-    device,
-    page_path,
-    product_id,
-    search_query,
-    utm_source,
-    utm_medium,
-    utm_campaign,
-    search_results_count,
-    event_at,
-    row_fingerprint,
-    row_reason,
-    quarantine_reason,
-    case when quarantine_reason is not null then raw_values end as raw_values,
-    {{ loaded_at() }} as dbt_loaded_at
+    final.event_id,
+    final.anonymous_id,
+    final.customer_id,
+    final.event_type,
+    final.channel,
+    final.device,
+    final.page_path,
+    final.product_id,
+    final.search_query,
+    final.utm_source,
+    final.utm_medium,
+    final.utm_campaign,
+    final.search_results_count,
+    final.event_at,
+    final.row_fingerprint,
+    final.row_reason,
+    final.quarantine_reason,
+    case when final.quarantine_reason is not null then final.raw_values end as raw_values,
+    {% if is_incremental() %}
+        {# a row re-validated unchanged keeps its stamp: downstream models
+           then see only what really changed #}
+        coalesce(stored_stamps.dbt_loaded_at, {{ loaded_at() }}) as dbt_loaded_at
+    {% else %}
+        {{ loaded_at() }} as dbt_loaded_at
+    {% endif %}
 from final
-where not is_stored
+{% if is_incremental() %}
+    left join stored_stamps
+        on
+            final.event_id = stored_stamps.event_id
+            and final.row_fingerprint = stored_stamps.row_fingerprint
+            and coalesce(final.quarantine_reason, '') = stored_stamps.quarantine_reason
+{% endif %}
+where not final.is_stored

@@ -2,7 +2,11 @@
     config(
         materialized=event_materialization(),
         incremental_strategy='replace_where',
-        replace_keys=['person_id', 'event_id'],
+        replace_keys=['event_id'],
+        incremental_predicates=[
+            "event_at >= (select min(batch.inactivity_started_at) from DBT_INCREMENTAL_SOURCE as batch"
+            ~ " where batch.person_id = DBT_INCREMENTAL_TARGET.person_id)"
+        ],
         on_schema_change='fail',
     )
 }}
@@ -12,11 +16,13 @@
     var session_timeout_minutes of inactivity, and a session is cut every
     var session_max_hours. Sessions are computed from event times only, so a
     late event that lands inside an existing session joins it.
-    Incremental: every person with an event (re)stitched since this model's
-    last build is re-sessionised from all their events; that includes the
-    person an event was taken from when a login re-stitched it. Rows are
-    replaced by person and by event, so a device whose browsing all moved to
-    a customer leaves nothing behind.
+    Incremental: for every person with an event (re)stitched since this
+    model's last build (including the person an event was taken from when a
+    login re-stitched it), the sessions are recomputed from the start of the
+    inactivity run that holds the person's last unchanged event before the
+    earliest change: everything earlier cannot change (an inactivity run
+    starts after a gap longer than the timeout, whatever follows). Rows are
+    replaced by event and, per person, from that restart on.
 #}
 
 {%- set timeout_seconds = var('session_timeout_minutes') * 60 -%}
@@ -32,18 +38,46 @@ with
     restitched as (
         select
             event_id,
-            person_id
+            person_id,
+            event_at
         from {{ ref('int_events_stitched') }}
         where dbt_loaded_at > {{ last_loaded_at() }}
     ),
 
-    touched_persons as (
-        select person_id from restitched
-        union
-        select stored.person_id
+    changes as (
+        {# where each person's events changed: the new rows, and the stored
+           rows of events that were (re)stitched, under their old person #}
+        select
+            person_id,
+            event_at
+        from restitched
+        union all
+        select
+            stored.person_id,
+            stored.event_at
         from {{ this }} as stored
         inner join restitched
             on stored.event_id = restitched.event_id
+    ),
+
+    earliest_changes as (
+        select
+            person_id,
+            min(event_at) as changed_at
+        from changes
+        group by 1
+    ),
+
+    restarts as (
+        select
+            earliest_changes.person_id,
+            coalesce(max(stored.inactivity_started_at), min(earliest_changes.changed_at)) as restart_at
+        from earliest_changes
+        left join {{ this }} as stored
+            on
+                earliest_changes.person_id = stored.person_id
+                and earliest_changes.changed_at > stored.event_at
+        group by 1
     ),
 {% endif %}
 
@@ -51,12 +85,15 @@ with
    ordering 64M wide rows was most of this model's time #}
 event_times as (
     select
-        person_id,
-        event_id,
-        event_at
-    from {{ ref('int_events_stitched') }}
+        events.person_id,
+        events.event_id,
+        events.event_at
+    from {{ ref('int_events_stitched') }} as events
     {% if is_incremental() %}
-        where person_id in (select touched_persons.person_id from touched_persons)
+        inner join restarts
+            on
+                events.person_id = restarts.person_id
+                and events.event_at >= restarts.restart_at
     {% endif %}
 ),
 
@@ -114,6 +151,7 @@ sessions as (
 session_keys as (
     select
         length_capped.event_id,
+        length_capped.inactivity_started_at,
         sessions.session_started_at,
         length_capped.event_number_for_person - sessions.first_event_number + 1 as event_number_in_session,
         sessions.session_event_count
@@ -153,6 +191,7 @@ final as (
         events.is_information_seeking,
         events.is_unanswered,
         session_keys.session_started_at,
+        session_keys.inactivity_started_at,
         events.event_at,
         events.identified_at,
         {{ loaded_at() }} as dbt_loaded_at

@@ -24,10 +24,17 @@
 {#
     Incremental: the batch is every event of a device that has a clean event
     loaded since this model's last build (and those events themselves), so a
-    login today re-stitches the device's browsing from weeks ago. Rows are
-    replaced by event_id.
+    login today re-stitches the device's browsing from weeks ago. Of those,
+    the rows that are new or changed are written, replacing by event_id.
 #}
 
+{%- set compared_columns = [
+    'person_id', 'customer_id', 'anonymous_id', 'identity_resolution', 'event_type',
+    'event_category', 'journey_stage', 'information_touchpoint', 'channel', 'device',
+    'page_path', 'product_id', 'search_query', 'utm_source', 'utm_medium',
+    'utm_campaign', 'search_results_count', 'stage_order', 'is_information_seeking', 'is_unanswered',
+    'event_at', 'identified_at'
+] -%}
 {%- set policy = var('shared_device_policy') -%}
 {%- if policy not in ('next_login', 'unassigned') -%}
     {{ exceptions.raise_compiler_error("var shared_device_policy must be next_login or unassigned, got '" ~ policy ~ "'") }}
@@ -186,4 +193,16 @@ final as (
     from resolved
 )
 
-select * from final
+{# incremental: only rows that are new or differ from the stored ones are
+   written (re-stitching a device mostly confirms what is stored), so the
+   models downstream see only real changes #}
+select final.* from final
+{% if is_incremental() %}
+    left join {{ this }} as stored
+        on final.event_id = stored.event_id
+    where
+        stored.event_id is null
+        {%- for column in compared_columns %}
+            or final.{{ column }} is distinct from stored.{{ column }}
+        {%- endfor %}
+{% endif %}

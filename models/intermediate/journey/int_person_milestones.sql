@@ -10,7 +10,7 @@
 
 with
 
-events as (
+events as {{ inline_cte() }} (
     select * from {{ ref('int_events_sessionized') }}
 ),
 
@@ -28,7 +28,7 @@ event_summary as (
         person_id,
         max(customer_id) as customer_id,
         count(*) as event_count,
-        count(distinct session_id) as session_count,
+        count(case when event_number_in_session = 1 then 1 end) as session_count,
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
         min(case when stage_order >= 2 then event_at end) as first_consideration_event_at

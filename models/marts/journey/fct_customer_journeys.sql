@@ -17,7 +17,7 @@ steps as (
     select * from {{ ref('int_funnel_steps') }}
 ),
 
-events as (
+events as {{ inline_cte() }} (
     select * from {{ ref('int_events_sessionized') }}
 ),
 

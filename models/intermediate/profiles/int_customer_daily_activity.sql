@@ -34,7 +34,7 @@ with
     ),
 {% endif %}
 
-events as {{ inline_cte() }} (
+events as (
     select
         sessionized.*,
         cast(sessionized.identified_at as date) as known_date

@@ -90,3 +90,16 @@
 {% macro spark__last_value_ignore_nulls(expression) -%}
     last_value({{ expression }}, true)
 {%- endmacro %}
+
+{# integer division that stays exact for any bigint (a plain / returns a double) #}
+{% macro integer_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('integer_divide', 'customer_journey')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__integer_divide(numerator, denominator) -%}
+    ({{ numerator }}) // ({{ denominator }})
+{%- endmacro %}
+
+{% macro spark__integer_divide(numerator, denominator) -%}
+    ({{ numerator }}) div ({{ denominator }})
+{%- endmacro %}

@@ -114,8 +114,8 @@ def rank_features(frame: pd.DataFrame, labels: np.ndarray, config: SelectionConf
     labels = np.asarray(labels).astype(int)
     if len(np.unique(labels)) < 2:
         raise ValueError("feature selection needs both label classes in the training rows")
-    if len(frame) > config.max_rows:
-        keep = np.sort(np.random.default_rng(config.random_state).choice(len(frame), config.max_rows, replace=False))
+    keep = _seeded_sample(len(frame), config)
+    if keep is not None:
         frame, labels = frame.iloc[keep], labels[keep]
     features = list(frame.columns)
     matrix, discrete = _encoded(frame)
@@ -164,48 +164,75 @@ RESULT_COLUMNS = (
 )
 
 
-def training_fingerprint(snapshots: pd.DataFrame, labels: pd.DataFrame) -> str:
-    """A hash of the labelled snapshot rows (features and labels, bookkeeping aside): equal
-    fingerprints give the same feature_importance, so a build can keep the stored one."""
-    label_columns = [c for c in ("is_churned", "will_purchase") if c in labels.columns]
-    rows = snapshots.drop(columns=[c for c in BOOKKEEPING if c in snapshots.columns]).merge(
-        labels[[*KEYS, *label_columns]], on=list(KEYS)
-    )
-    rows = rows[rows[label_columns].notna().any(axis=1)].sort_values(list(KEYS)).reset_index(drop=True)
-    numeric = rows.select_dtypes("number").columns
-    rows[numeric] = rows[numeric].astype("float64").round(9)
-    digest = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+LABELS = ("is_churned", "will_purchase")
+
+
+def labelled_rows(snapshots: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot rows that carry at least one label, with their labels: what the models learn
+    from. (The dbt model gets the same rows from the warehouse, joined there.)"""
+    label_columns = [c for c in LABELS if c in labels.columns]
+    labelled = labels.loc[labels[label_columns].notna().any(axis=1), [*KEYS, *label_columns]]
+    return snapshots.merge(labelled, on=list(KEYS))
+
+
+def _rounded(values: pd.Series) -> pd.Series:
+    # values rounded past float noise: parallel sums in the warehouse can differ in the last bits
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64").round(9)
+    return values
+
+
+def training_fingerprint(rows: pd.DataFrame) -> str:
+    """A hash of the labelled rows (features and labels, bookkeeping aside): equal fingerprints
+    give the same feature_importance, so a build can keep the stored one.
+
+    Row order does not matter (a sum of row hashes), and rows are hashed a column at a time, so
+    a million customers' snapshots are never copied whole."""
+    columns = [c for c in rows.columns if c not in BOOKKEEPING]
+    digest = np.zeros(len(rows), dtype="uint64")
+    for column in columns:
+        hashed = pd.util.hash_pandas_object(_rounded(rows[column]), index=False).to_numpy()
+        digest = digest * np.uint64(1_000_003) ^ hashed
     return f"{len(rows)}-{int(digest.sum(dtype='uint64')):016x}"
 
 
-def feature_importance_table(
-    snapshots: pd.DataFrame, labels: pd.DataFrame, config: SelectionConfig | None = None
-) -> pd.DataFrame:
+def _seeded_sample(n: int, config: SelectionConfig) -> np.ndarray | None:
+    """Sorted positions of the rows to score when there are more than config.max_rows."""
+    if n <= config.max_rows:
+        return None
+    return np.sort(np.random.default_rng(config.random_state).choice(n, config.max_rows, replace=False))
+
+
+def feature_importance_table(rows: pd.DataFrame, config: SelectionConfig | None = None) -> pd.DataFrame:
     """The `feature_importance` model: score every snapshot feature against the churn label.
 
-    Uses the churn label of the labelled snapshots, the purchase label while no
-    churn window is complete. With too few labels (no rows, or one class) every
-    feature is listed unscored and unselected, with target 'insufficient_labels',
-    so a small or young data set still builds.
+    `rows` are the labelled snapshot rows with their labels (`labelled_rows`). Uses the churn
+    label, the purchase label while no churn window is complete. With too few labels (no rows,
+    or one class) every feature is listed unscored and unselected, with target
+    'insufficient_labels', so a small or young data set still builds.
     """
-    label_columns = ["is_churned", "will_purchase"]
-    snapshots = snapshots.drop(columns=[c for c in BOOKKEEPING if c in snapshots.columns])
-    rows = snapshots.merge(labels[[*KEYS, *label_columns]], on=list(KEYS))
-    # a fixed row order and values rounded past float noise (parallel sums in the warehouse can
-    # differ in the last bits between builds): the seeded estimators then give the same answer
-    rows = rows.sort_values(list(KEYS)).reset_index(drop=True)
-    features = rows.drop(columns=[*KEYS, *label_columns])
-    numeric = features.select_dtypes("number").columns
-    features[numeric] = features[numeric].astype("float64").round(9)
+    config = config or SelectionConfig()
+    label_columns = [c for c in LABELS if c in rows.columns]
+    feature_names = [c for c in rows.columns if c not in (*KEYS, *label_columns, *BOOKKEEPING)]
+    # a fixed row order (by key) and a seeded sample of it: the seeded estimators then give the
+    # same answer; only the sampled rows are copied and rounded
+    order = rows[list(KEYS)].sort_values(list(KEYS)).index
     for target in label_columns:
-        labelled = rows[rows[target].notna()]
-        y = labelled[target].astype(bool).to_numpy()
+        labelled = order[rows.loc[order, target].notna().to_numpy()]
+        y = rows.loc[labelled, target].astype(bool).to_numpy()
         if len(labelled) >= 2 and 0 < y.sum() < len(y):
-            ranked = rank_features(features.loc[labelled.index], y, config)
+            keep = _seeded_sample(len(labelled), config)
+            if keep is not None:
+                labelled, y_scored = labelled[keep], y[keep]
+            else:
+                y_scored = y
+            features = rows.loc[labelled, feature_names].apply(_rounded).reset_index(drop=True)
+            ranked = rank_features(features, y_scored, config)
             ranked.insert(1, "target", target)
-            ranked["training_rows"] = len(labelled)
+            ranked["training_rows"] = len(y)
             ranked["positive_rate"] = float(y.mean())
             return ranked[list(RESULT_COLUMNS)]
+    features = rows[feature_names]
     unscored = pd.DataFrame({"feature_name": list(features.columns)})
     unscored["target"] = "insufficient_labels"
     unscored["information_gain_bits"] = np.nan

@@ -30,6 +30,20 @@ def to_arrow(relation, columns: list[str] | None = None) -> pa.Table:
     return table.select(columns) if columns is not None else table
 
 
+def inner_join(relation, other, keys: list[str], other_columns: list[str] | None = None, where: str | None = None):
+    """`relation` joined (inner, on `keys`) with the rows of `other` that pass the SQL condition
+    `where`, adding `other_columns`: the join runs in the warehouse, so only the matching rows
+    are ever transferred."""
+    keep = [*keys, *(other_columns or [])]
+    if hasattr(relation, "project") and hasattr(other, "project"):  # DuckDB
+        other = other.filter(where) if where else other
+        return relation.join(other.project(", ".join(f'"{c}"' for c in keep)), ", ".join(f'"{k}"' for k in keys))
+    if hasattr(relation, "toPandas") and hasattr(other, "select"):  # Spark, Snowpark
+        other = other.filter(where) if where else other
+        return relation.join(other.select(*keep), on=list(keys), how="inner")
+    raise TypeError(f"cannot join a {type(relation).__name__} with a {type(other).__name__} in the warehouse")
+
+
 def to_pandas(relation, columns: list[str] | None = None) -> pd.DataFrame:
     """A pandas DataFrame of `relation` (optionally only `columns`); decimals become floats."""
     table = to_arrow(relation, columns)

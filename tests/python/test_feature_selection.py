@@ -74,26 +74,26 @@ def test_one_class_labels_are_refused():
 
 
 def test_too_few_labels_lists_features_unscored():
-    from customer_journey.feature_selection import feature_importance_table
+    from customer_journey.feature_selection import feature_importance_table, labelled_rows
 
     snapshots = pd.DataFrame({"customer_id": ["a", "b"], "as_of_date": ["d", "d"], "x": [1.0, 2.0]})
     labels = pd.DataFrame(
         {"customer_id": ["a", "b"], "as_of_date": ["d", "d"], "is_churned": [None, None], "will_purchase": [True, True]}
     )
-    table = feature_importance_table(snapshots, labels)
+    table = feature_importance_table(labelled_rows(snapshots, labels))
     assert table.target.tolist() == ["insufficient_labels"]
     assert not table.is_selected.any()
 
 
 def test_falls_back_to_the_purchase_label_without_churn_labels():
-    from customer_journey.feature_selection import feature_importance_table
+    from customer_journey.feature_selection import feature_importance_table, labelled_rows
 
     rng = np.random.default_rng(0)
     n = 400
     x = rng.normal(size=n)
     snapshots = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "as_of_date": "d", "x": x})
     labels = snapshots[["customer_id", "as_of_date"]].assign(is_churned=None, will_purchase=x > 0)
-    table = feature_importance_table(snapshots, labels, SelectionConfig(min_mutual_information=0.0))
+    table = feature_importance_table(labelled_rows(snapshots, labels), SelectionConfig(min_mutual_information=0.0))
     assert table.target.tolist() == ["will_purchase"] and table.is_selected.all()
 
 
@@ -110,7 +110,10 @@ def test_large_inputs_are_scored_on_a_seeded_sample():
 
 
 def test_training_fingerprint_ignores_bookkeeping_and_sees_data():
-    from customer_journey.feature_selection import training_fingerprint
+    from customer_journey.feature_selection import labelled_rows, training_fingerprint
+
+    def fingerprint(snapshots, labels):
+        return training_fingerprint(labelled_rows(snapshots, labels))
 
     snapshots = pd.DataFrame(
         {
@@ -123,14 +126,54 @@ def test_training_fingerprint_ignores_bookkeeping_and_sees_data():
     labels = pd.DataFrame(
         {"customer_id": ["a", "b", "c"], "as_of_date": snapshots.as_of_date, "is_churned": [False, True, None]}
     )
-    base = training_fingerprint(snapshots, labels)
+    base = fingerprint(snapshots, labels)
     assert base.startswith("2-")  # the unlabelled row does not count
     reloaded = snapshots.assign(dbt_loaded_at=pd.Timestamp("2026-02-01"))
-    assert training_fingerprint(reloaded, labels) == base
+    assert fingerprint(reloaded, labels) == base
     changed = snapshots.assign(recency_days=[1.0, 6.0, 9.0])
-    assert training_fingerprint(changed, labels) != base
+    assert fingerprint(changed, labels) != base
     relabelled = labels.assign(is_churned=[True, True, None])
-    assert training_fingerprint(snapshots, relabelled) != base
+    assert fingerprint(snapshots, relabelled) != base
+    shuffled = snapshots.iloc[[2, 0, 1]].reset_index(drop=True)
+    assert fingerprint(shuffled, labels) == base  # a sum of row hashes: order does not matter
+    swapped = snapshots.assign(recency_days=[5.0, 1.0, 9.0])  # same values, other rows
+    assert fingerprint(swapped, labels) != base
+
+
+def test_scores_equal_scoring_every_sorted_labelled_row_when_sampled():
+    """The model samples positions of the key-sorted labelled rows before copying them; that
+    must give exactly what scoring the whole sorted frame (and sampling inside) gives."""
+    from customer_journey.feature_selection import feature_importance_table, labelled_rows
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    snapshots = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:05d}" for i in rng.permutation(n)],
+            "as_of_date": pd.to_datetime("2025-07-01"),
+            "signal": rng.normal(size=n),
+            "count_feature": rng.integers(0, 9, size=n),
+            "noise": rng.normal(size=n),
+        }
+    )
+    labels = snapshots[["customer_id", "as_of_date"]].assign(
+        is_churned=np.where(rng.random(n) < 0.2, None, snapshots.signal > 0),
+        will_purchase=snapshots.noise > 0,
+    )
+    config = SelectionConfig(max_rows=500, min_mutual_information=0.0)
+    table = feature_importance_table(labelled_rows(snapshots, labels), config)
+
+    rows = labelled_rows(snapshots, labels).sort_values(["customer_id", "as_of_date"]).reset_index(drop=True)
+    churn = rows[rows.is_churned.notna()]
+    features = churn[["signal", "count_feature", "noise"]].astype("float64").round(9)
+    reference = rank_features(features, churn.is_churned.astype(bool).to_numpy(), config)
+    assert table.target.unique().tolist() == ["is_churned"]
+    assert table.training_rows.iloc[0] == len(churn)
+    pd.testing.assert_frame_equal(
+        table.drop(columns=["target", "training_rows", "positive_rate"]).reset_index(drop=True),
+        reference[table.columns.drop(["target", "training_rows", "positive_rate"])].reset_index(drop=True),
+    )
+    assert table.iloc[0].feature_name == "signal"
 
 
 def test_bookkeeping_columns_are_never_features(db):

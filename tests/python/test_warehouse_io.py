@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from customer_journey.warehouse_io import read_stored, to_pandas
+from customer_journey.warehouse_io import inner_join, read_stored, to_pandas
 
 
 def test_duckdb_relation_to_pandas_with_a_projection():
@@ -16,6 +16,28 @@ def test_duckdb_relation_to_pandas_with_a_projection():
     con.execute("create table t as select 1 as a, 2.5::decimal(4, 1) as b, 'x' as c")
     frame = to_pandas(con.table("t"), ["a", "b"])
     assert list(frame.columns) == ["a", "b"] and frame.b.dtype == "float64" and frame.b.iloc[0] == 2.5
+
+
+def test_inner_join_runs_in_duckdb_and_keeps_only_matching_rows_that_pass_the_condition():
+    con = duckdb.connect()
+    con.execute(
+        "create table snapshots as select * from (values ('a', 1, 10.0), ('b', 1, 20.0), ('c', 2, 3.0)) t(customer_id, as_of_date, x)"
+    )
+    con.execute(
+        "create table labels as select * from (values ('a', 1, true, 'n'), ('b', 1, null, 'n'), ('c', 2, false, 'n')) t(customer_id, as_of_date, y, other)"
+    )
+    joined = inner_join(
+        con.table("snapshots"), con.table("labels"), ["customer_id", "as_of_date"], ["y"], where="y is not null"
+    )
+    assert isinstance(joined, duckdb.DuckDBPyRelation)  # still lazy: nothing transferred yet
+    frame = to_pandas(joined).sort_values("customer_id")
+    assert list(frame.columns) == ["customer_id", "as_of_date", "x", "y"]
+    assert frame.customer_id.tolist() == ["a", "c"] and frame.y.tolist() == [True, False]
+
+
+def test_inner_join_refuses_what_it_cannot_join_in_a_warehouse():
+    with pytest.raises(TypeError, match="cannot join a DataFrame"):
+        inner_join(pd.DataFrame({"k": [1]}), pd.DataFrame({"k": [1]}), ["k"])
 
 
 def test_read_stored_on_duckdb():

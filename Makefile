@@ -31,10 +31,13 @@ build: setup
 	$(DBT) build
 
 lint: setup
-	$(BIN)/ruff check src tests/python python_models bench
-	$(BIN)/ruff format --check src tests/python python_models bench
+	$(BIN)/ruff check src tests/python models bench
+	$(BIN)/ruff format --check src tests/python models bench
+	$(BIN)/mypy src/customer_journey
 	$(WITH_SALT) $(BIN)/sqlfluff lint models tests --processes 2
-	$(WITH_SALT) $(BIN)/python -m customer_journey.project_checks
+	$(WITH_SALT) $(BIN)/cj check
+	$(BIN)/python -m customer_journey.reference_docs --check
+	env $$([ -t 1 ] || echo COLUMNS=200) $(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml --show-all-failures
 
 test: setup lint browser
 	$(WITH_SALT) $(BIN)/pytest
@@ -54,15 +57,15 @@ metrics: setup
 # the SQL layers on local Apache Spark (dbt-spark, session method) against DuckDB; needs Java 17
 test-spark: setup
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
-	$(WITH_SALT) $(BIN)/python -m customer_journey.spark_check
+	$(WITH_SALT) $(BIN)/cj spark-check
 
 # regenerate the bundled sample data (committed)
 sample: setup
-	$(BIN)/cj-synth --customers 3000 --days 120 --seed 42 --out data/sample --force
+	$(BIN)/cj synth --customers 3000 --days 120 --seed 42 --out data/sample --force
 
 # the "real-time" demo: append a day of generated data, rebuild, print what changed
 loop: setup
-	$(WITH_SALT) $(BIN)/python -m customer_journey.loop --days 1
+	$(WITH_SALT) $(BIN)/cj loop --days 1
 
 # benchmark: full build and build after one appended day, by size (SIZES="10000 100000 1000000")
 SIZES ?= 10000 100000
@@ -71,7 +74,12 @@ bench: setup
 
 # copy the marts to warehouse/bi/ for BI tools, swapped in atomically
 publish: setup
-	$(BIN)/python -m customer_journey.publish
+	$(BIN)/cj publish
+
+# docs/reference/ (vars, raw-data contract) from dbt_project.yml and _raw__sources.yml; `make lint` checks they are current
+.PHONY: reference-docs
+reference-docs: setup
+	$(BIN)/python -m customer_journey.reference_docs
 
 docs: setup
 	$(DBT) docs generate

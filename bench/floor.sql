@@ -1,7 +1,7 @@
 -- The floor: the benchmark's core outputs written by hand as one DuckDB script,
 -- straight from the raw Parquet, no dbt. bench/run.py runs it with the same
 -- threads and memory limit as the build and compares its time with the dbt
--- models that make the same outputs (`+fct_sessions +customer_features`).
+-- models that make the same outputs (`+fct_sessions +dim_customer_features`).
 --
 -- It does what those models do for events and the features, minus what a
 -- quick script would skip: the quarantine (bad rows are dropped, not kept with

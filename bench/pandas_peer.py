@@ -3,7 +3,7 @@
 Same rules as the floor: drop bad rows, keep the first copy of an event id,
 stitch devices to customers (next login on a shared device), 30-minute
 sessions, then the customer features as of the day after the last event.
-bench/run.py times `customer_features(raw)`.
+bench/run.py times `dim_customer_features(raw)`.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _sessions(ev: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def customer_features(raw: Path) -> pd.DataFrame:
+def dim_customer_features(raw: Path) -> pd.DataFrame:
     raw = Path(raw)
     ev = _events(raw)
     sessions = _sessions(_stitch(ev))

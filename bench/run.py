@@ -8,8 +8,8 @@ warehouse, then append one day and build again (incremental). Records wall
 time, peak RSS of the dbt process tree's largest process, the DuckDB file size,
 per-model execution times (target/run_results.json) and rows per mart.
 
-Then the comparison: the dbt models behind fct_sessions and customer_features
-(`dbt run --select +fct_sessions +customer_features --full-refresh`) against
+Then the comparison: the dbt models behind fct_sessions and dim_customer_features
+(`dbt run --selector sessions_and_features --full-refresh`, selectors.yml) against
 the hand-written single-script floor (bench/floor.sql, same DuckDB threads and
 memory limit) and the pandas peer (bench/pandas_peer.py, up to --pandas-max
 customers). Writes bench/results/<timestamp>.json and prints a summary.
@@ -32,7 +32,13 @@ from pathlib import Path
 import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
-MARTS = ["fct_sessions", "fct_customer_journeys", "customer_features", "customer_feature_snapshots", "rpt_funnel"]
+MARTS = [
+    "fct_sessions",
+    "fct_customer_journeys",
+    "dim_customer_features",
+    "fct_customer_feature_snapshots",
+    "rpt_funnel",
+]
 
 
 def _generate(customers: int, seed: int, days: int) -> Path:
@@ -113,8 +119,8 @@ def _compare(raw: Path, work: Path, pandas_max: int, customers: int) -> dict:
             dbt,
             "run",
             "--quiet",
-            "--select",
-            "+fct_sessions +customer_features",
+            "--selector",
+            "sessions_and_features",
             "--full-refresh",
             "--target-path",
             str(work / "target-compare"),
@@ -147,10 +153,10 @@ def _compare(raw: Path, work: Path, pandas_max: int, customers: int) -> dict:
     pandas_seconds = None
     if customers <= pandas_max:
         sys.path.insert(0, str(REPO / "bench"))
-        from pandas_peer import customer_features
+        from pandas_peer import dim_customer_features
 
         started = time.perf_counter()
-        pandas_rows = len(customer_features(raw))
+        pandas_rows = len(dim_customer_features(raw))
         pandas_seconds = time.perf_counter() - started
         if pandas_rows != floor_rows:
             print(f"  note: pandas made {pandas_rows:,} feature rows, the floor {floor_rows:,}")

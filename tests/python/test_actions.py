@@ -27,7 +27,7 @@ def _true_value(con, raw) -> pd.DataFrame:
         select n.customer_id, n.recommended_action_code, n.runner_up_action_code,
                best.true_uplift * {TRUE_CONVERSION_AMOUNT} - p1.cost_amount as recommended_value,
                second.true_uplift * {TRUE_CONVERSION_AMOUNT} - p2.cost_amount as runner_up_value
-        from marts.next_best_actions n
+        from activation.next_best_actions n
         join truth using (customer_id)
         join uplift best on best.action_code = n.recommended_action_code and best.persona = truth.persona
         join playbook p1 on p1.action_code = n.recommended_action_code
@@ -66,7 +66,7 @@ def test_recommendations_respect_cooldowns(db):
     violations = db.execute(
         """
         select count(*)
-        from marts.next_best_actions n
+        from activation.next_best_actions n
         join seeds.action_playbook p on p.action_code = n.recommended_action_code
         join intermediate.int_marketing_actions_cleaned a
             on a.customer_id = n.customer_id and a.action_code = n.recommended_action_code and not a.is_holdout
@@ -77,7 +77,7 @@ def test_recommendations_respect_cooldowns(db):
 
 
 def test_performance_uses_the_holdout(db):
-    rows = db.execute("select * from marts.action_performance where segment_name = 'all'").df()
+    rows = db.execute("select * from activation.action_performance where segment_name = 'all'").df()
     assert (rows.control_assignments > 0).all()
     assert (rows.uplift_upper_bound >= rows.uplift).all()
     assert (

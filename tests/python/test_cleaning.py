@@ -14,7 +14,7 @@ def dirt(e2e_data):
 def _quarantined(db, table: str) -> dict[str, int]:
     return dict(
         db.execute(
-            "select quarantine_reason, count(*) from marts.quarantined_rows where source_table = ? group by 1",
+            "select quarantine_reason, count(*) from marts.fct_quarantined_rows where source_table = ? group by 1",
             [table],
         ).fetchall()
     )
@@ -51,7 +51,7 @@ def test_event_dirt_is_quarantined_by_reason(db, dirt, kind):
         keys = {
             r[0]
             for r in db.execute(
-                "select row_key from marts.quarantined_rows where source_table = 'events' and quarantine_reason = ?",
+                "select row_key from marts.fct_quarantined_rows where source_table = 'events' and quarantine_reason = ?",
                 [kind],
             ).fetchall()
         }
@@ -81,7 +81,7 @@ def test_only_injected_dirt_is_quarantined(db, dirt):
 def test_order_lines_of_refused_orders_are_refused_too(db):
     orphan_lines = _quarantined(db, "order_items").get("orphan_item_order", 0)
     refused_orders = db.execute(
-        "select count(distinct row_key) from marts.quarantined_rows "
+        "select count(distinct row_key) from marts.fct_quarantined_rows "
         "where source_table = 'orders' and quarantine_reason <> 'exact_duplicate' "
         "and row_key is not null"
     ).fetchone()[0]
@@ -130,7 +130,7 @@ def test_no_pii_past_staging(db):
         "where table_schema not in ('raw', 'staging') and lower(column_name) in ('email', 'comment')"
     ).fetchall()
     assert columns == []
-    leaked = db.execute("select count(*) from marts.quarantined_rows where raw_values like '%@%'").fetchone()[0]
+    leaked = db.execute("select count(*) from marts.fct_quarantined_rows where raw_values like '%@%'").fetchone()[0]
     assert leaked == 0
     hashes = db.execute("select count(*), count(distinct email_hash) from marts.dim_customers").fetchone()
     assert hashes[0] == hashes[1]  # upper-cased / padded e-mails hash like the clean ones, and all differ

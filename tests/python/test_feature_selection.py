@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_journey.feature_selection import (
+from customer_journey.ml.features import (
     SelectionConfig,
     correlation_clusters,
     discretise,
@@ -74,7 +74,7 @@ def test_one_class_labels_are_refused():
 
 
 def test_too_few_labels_lists_features_unscored():
-    from customer_journey.feature_selection import feature_importance_table, labelled_rows
+    from customer_journey.ml.features import feature_importance_table, labelled_rows
 
     snapshots = pd.DataFrame({"customer_id": ["a", "b"], "as_of_date": ["d", "d"], "x": [1.0, 2.0]})
     labels = pd.DataFrame(
@@ -86,7 +86,7 @@ def test_too_few_labels_lists_features_unscored():
 
 
 def test_falls_back_to_the_purchase_label_without_churn_labels():
-    from customer_journey.feature_selection import feature_importance_table, labelled_rows
+    from customer_journey.ml.features import feature_importance_table, labelled_rows
 
     rng = np.random.default_rng(0)
     n = 400
@@ -110,7 +110,7 @@ def test_large_inputs_are_scored_on_a_seeded_sample():
 
 
 def test_training_fingerprint_ignores_bookkeeping_and_sees_data():
-    from customer_journey.feature_selection import labelled_rows, training_fingerprint
+    from customer_journey.ml.features import labelled_rows, training_fingerprint
 
     def fingerprint(snapshots, labels):
         return training_fingerprint(labelled_rows(snapshots, labels))
@@ -143,7 +143,7 @@ def test_training_fingerprint_ignores_bookkeeping_and_sees_data():
 def test_scores_equal_scoring_every_sorted_labelled_row_when_sampled():
     """The model samples positions of the key-sorted labelled rows before copying them; that
     must give exactly what scoring the whole sorted frame (and sampling inside) gives."""
-    from customer_journey.feature_selection import feature_importance_table, labelled_rows
+    from customer_journey.ml.features import feature_importance_table, labelled_rows
 
     rng = np.random.default_rng(3)
     n = 3000

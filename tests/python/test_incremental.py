@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from conftest import DBT, REPO, make_dataset, run_dbt
-from customer_journey.synth import _load_manifest, generate
+from customer_journey.synth import generate, load_manifest
 
 # every incremental model of the project, by schema
 INCREMENTAL_MODELS = [
@@ -26,17 +26,18 @@ INCREMENTAL_MODELS = [
     "intermediate.int_events_stitched",
     "intermediate.int_events_sessionized",
     "intermediate.int_customer_daily_activity",
+    "intermediate.int_sessions",
     "marts.fct_sessions",
-    "marts.customer_feature_snapshots",
+    "marts.fct_customer_feature_snapshots",
 ]
 # bookkeeping columns that may differ between equal data
 IGNORED = {"dbt_loaded_at"}
 # the SQL layer downstream of the events: what the loop and the invariant exercise
-SELECT = ["--select", "+customer_feature_snapshots +fct_sessions", "--indirect-selection", "cautious"]
+SELECT = ["--selector", "incremental_core", "--indirect-selection", "cautious"]
 
 
 def _append_day(raw) -> None:
-    generate(_load_manifest(raw), raw, append_days=1, quiet=True)
+    generate(load_manifest(raw), raw, append_days=1, quiet=True)
 
 
 def _differences(db_a, db_b, model: str) -> tuple[int, int, int]:
@@ -194,7 +195,7 @@ def test_a_killed_build_leaves_a_warehouse_the_next_build_completes(tmp_path):
     try:
         stitched, snapshots = (
             con.execute(f"select max(dbt_loaded_at) from {model}").fetchone()[0]
-            for model in ("intermediate.int_events_stitched", "marts.customer_feature_snapshots")
+            for model in ("intermediate.int_events_stitched", "marts.fct_customer_feature_snapshots")
         )
     finally:
         con.close()

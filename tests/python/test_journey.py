@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
-from customer_journey import personas as P
+from customer_journey.synth import personas as P
 
 REPO = Path(__file__).resolve().parents[2]
 WINDOW = pd.Timedelta(days=30)
@@ -311,7 +311,7 @@ def test_nps_matches_the_feedback(db):
 def test_funnel_overview_shares_and_channel_range():
     import pandas as pd
 
-    from customer_journey.funnel import funnel_overview
+    from customer_journey.ml.funnel import funnel_overview
 
     rows = []
     for stage, order, entered, converted in [

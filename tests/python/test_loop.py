@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import copy_dataset
-from customer_journey.loop import main
+from customer_journey.ops.loop import main
 
 
 def test_a_round_appends_rebuilds_and_reports(e2e_data, tmp_path, capsys):

@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 
 from conftest import make_dataset, run_dbt
-from customer_journey.loop import recommended_plan
-from customer_journey.synth import _load_manifest, generate
+from customer_journey.ops.loop import recommended_plan
+from customer_journey.synth import generate, load_manifest
 from test_actions import TRUE_CONVERSION_AMOUNT
 
 ROUNDS = 4
@@ -41,7 +41,7 @@ def _true_values(db, raw) -> pd.DataFrame:
                 n.recommended_action_code,
                 best.true_uplift * {TRUE_CONVERSION_AMOUNT} - p1.cost_amount as recommended_value,
                 second.true_uplift * {TRUE_CONVERSION_AMOUNT} - p2.cost_amount as runner_up_value
-            from marts.next_best_actions as n
+            from activation.next_best_actions as n
             inner join truth using (customer_id)
             inner join uplift as best on best.action_code = n.recommended_action_code and best.persona = truth.persona
             inner join playbook as p1 on p1.action_code = n.recommended_action_code
@@ -73,7 +73,7 @@ def test_sent_recommendations_teach_the_policy(tmp_path):
         plan = recommended_plan(db)
         assert plan, "the warehouse recommends nothing to send"
         sent += len(plan)
-        generate(_load_manifest(raw), raw, append_days=DAYS_PER_ROUND, quiet=True, plan=plan)
+        generate(load_manifest(raw), raw, append_days=DAYS_PER_ROUND, quiet=True, plan=plan)
         step = run_dbt(["build"], raw, work)
         assert step.returncode == 0, step.output[-4000:]
 

@@ -13,8 +13,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from conftest import make_dataset, run_dbt
-from customer_journey import personas as P
-from customer_journey.prediction import lift_table, out_of_time_split, train_target
+from customer_journey.ml.prediction import lift_table, out_of_time_split, train_target
+from customer_journey.synth import personas as P
 
 
 def _synthetic(n_per_date: int = 600, dates: int = 3, seed: int = 0) -> tuple[pd.DataFrame, dict]:
@@ -129,8 +129,8 @@ def _oracle_auc(db, raw) -> tuple[float, float, pd.DataFrame]:
     registry = db.execute("select * from ml.model_registry where target = 'churn' and is_champion").df()
     champion = registry.sort_values("trained_at").iloc[-1]
     labelled = db.execute(
-        "select l.customer_id, l.as_of_date, l.is_churned, s.recency_days from marts.customer_labels l "
-        "join marts.customer_feature_snapshots s using (customer_id, as_of_date) where l.is_churned is not null"
+        "select l.customer_id, l.as_of_date, l.is_churned, s.recency_days from marts.fct_customer_labels l "
+        "join marts.fct_customer_feature_snapshots s using (customer_id, as_of_date) where l.is_churned is not null"
     ).df()
     rows = out_of_time_split(labelled, "is_churned", 42).validation
     assert str(rows.as_of_date.iloc[0])[:10] == str(champion.validation_date)[:10]
@@ -181,10 +181,10 @@ def test_with_more_customers_the_champion_reaches_90_percent_of_the_oracle(tmp_p
 
 def test_predictions_cover_customers_with_calibrated_tiers(db):
     churn = db.execute("select count(*), avg(probability) from ml.churn_predictions").fetchone()
-    buyers = db.execute("select count(*) from marts.customer_features where orders_lifetime > 0").fetchone()[0]
+    buyers = db.execute("select count(*) from marts.dim_customer_features where orders_lifetime > 0").fetchone()[0]
     assert churn[0] == buyers and 0 < churn[1] < 1
     purchase = db.execute("select count(*) from ml.purchase_predictions").fetchone()[0]
-    assert purchase == db.execute("select count(*) from marts.customer_features").fetchone()[0]
+    assert purchase == db.execute("select count(*) from marts.dim_customer_features").fetchone()[0]
     # calibration: on validation, the mean calibrated probability matches the observed rate per bin
     rel = db.execute("select mean_predicted, observed_rate, rows from ml.model_lift where kind = 'reliability'").df()
     assert np.allclose(rel.mean_predicted, rel.observed_rate, atol=0.02)

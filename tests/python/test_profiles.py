@@ -8,9 +8,9 @@ import pandas as pd
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from conftest import copy_dataset, run_dbt
-from customer_journey.synth import _load_manifest, generate
+from customer_journey.synth import generate, load_manifest
 
-PROFILE_MODELS = "+customer_feature_snapshots"
+PROFILE_MODELS = "+fct_customer_feature_snapshots"
 
 
 def test_snapshots_never_see_the_future(e2e_data, tmp_path):
@@ -21,10 +21,10 @@ def test_snapshots_never_see_the_future(e2e_data, tmp_path):
     assert first.returncode == 0, first.output[-3000:]
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     # dbt_loaded_at is load bookkeeping: a rebuild restamps every row
-    before = con.execute("select * exclude (dbt_loaded_at) from marts.customer_feature_snapshots").df()
+    before = con.execute("select * exclude (dbt_loaded_at) from marts.fct_customer_feature_snapshots").df()
     con.close()
 
-    cfg = _load_manifest(raw)
+    cfg = load_manifest(raw)
     end = pd.Timestamp(cfg.start) + pd.Timedelta(days=cfg.windows[-1][1])
     generate(cfg, raw, append_days=10, quiet=True)
     second = run_dbt(
@@ -32,7 +32,7 @@ def test_snapshots_never_see_the_future(e2e_data, tmp_path):
     )
     assert second.returncode == 0, second.output[-3000:]
     con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
-    after = con.execute("select * exclude (dbt_loaded_at) from marts.customer_feature_snapshots").df()
+    after = con.execute("select * exclude (dbt_loaded_at) from marts.fct_customer_feature_snapshots").df()
     new_orders = con.execute(
         f"select count(*) from intermediate.int_orders_cleaned where ordered_at >= '{end}'"
     ).fetchone()[0]
@@ -51,11 +51,11 @@ def test_snapshots_never_see_the_future(e2e_data, tmp_path):
 
 
 def test_scaling_parameters_reproduce_scikit_learn(db):
-    params = db.execute("select * from marts.feature_scaling_params").df().set_index("feature_name")
+    params = db.execute("select * from ml.feature_scaling_params").df().set_index("feature_name")
     training = db.execute(
         """
-        select s.* from marts.customer_feature_snapshots s
-        join marts.customer_labels l using (customer_id, as_of_date)
+        select s.* from marts.fct_customer_feature_snapshots s
+        join marts.fct_customer_labels l using (customer_id, as_of_date)
         where l.is_purchase_window_complete
         """
     ).df()
@@ -71,10 +71,10 @@ def test_scaling_parameters_reproduce_scikit_learn(db):
 
 def test_scaled_features_use_the_stored_parameters(db):
     """Method auto: log(1 + x) then z-score for skewed counts and day counts, z-score for shares."""
-    params = db.execute("select * from marts.feature_scaling_params").df().set_index("feature_name")
+    params = db.execute("select * from ml.feature_scaling_params").df().set_index("feature_name")
     cols = "customer_id, recency_days, discount_share, session_conversion_90d"
-    raw = db.execute(f"select {cols} from marts.customer_features order by 1").df()
-    scaled = db.execute(f"select {cols} from marts.customer_features_scaled order by 1").df()
+    raw = db.execute(f"select {cols} from marts.dim_customer_features order by 1").df()
+    scaled = db.execute(f"select {cols} from ml.customer_features_scaled order by 1").df()
     logged = (np.log1p(raw.recency_days.astype(float)) - params.loc["recency_days", "log1p_mean_value"]) / params.loc[
         "recency_days", "log1p_std_value"
     ]
@@ -90,7 +90,7 @@ def test_rfm_scores_point_the_right_way(db):
     by_score = db.execute(
         """
         select rfm_recency_score, avg(recency_days), min(recency_days), max(recency_days)
-        from marts.customer_features where orders_lifetime > 0 group by 1 order by 1
+        from marts.dim_customer_features where orders_lifetime > 0 group by 1 order by 1
         """
     ).fetchall()
     assert [r[0] for r in by_score] == [1, 2, 3, 4, 5]
@@ -100,12 +100,12 @@ def test_rfm_scores_point_the_right_way(db):
     for lower, higher in zip(by_score, by_score[1:], strict=False):
         assert higher[3] <= lower[2]
     spend = db.execute(
-        "select rfm_monetary_score, avg(revenue_365d) from marts.customer_features where orders_lifetime > 0 group by 1 order by 1"
+        "select rfm_monetary_score, avg(revenue_365d) from marts.dim_customer_features where orders_lifetime > 0 group by 1 order by 1"
     ).fetchall()
     assert [r[1] for r in spend] == sorted(r[1] for r in spend)
     assert (
         db.execute(
-            "select count(*) from marts.customer_features where orders_lifetime = 0 and rfm_recency_score <> 1"
+            "select count(*) from marts.dim_customer_features where orders_lifetime = 0 and rfm_recency_score <> 1"
         ).fetchone()[0]
         == 0
     )
@@ -125,7 +125,7 @@ def test_true_churn_drivers_rank_above_noise(db):
 
 def test_every_signed_up_customer_has_features(db):
     missing = db.execute(
-        "select count(*) from marts.dim_customers d left join marts.customer_features f using (customer_id) "
+        "select count(*) from marts.dim_customers d left join marts.dim_customer_features f using (customer_id) "
         "where f.customer_id is null"
     ).fetchone()[0]
     assert missing == 0

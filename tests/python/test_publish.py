@@ -9,7 +9,7 @@ import time
 import duckdb
 
 from conftest import run_dbt
-from customer_journey.publish import publish
+from customer_journey.ops.publish import publish
 
 
 def test_reader_keeps_consistent_data_while_a_build_and_publish_run(e2e_warehouse, e2e_data, tmp_path):
@@ -46,6 +46,7 @@ def test_reader_keeps_consistent_data_while_a_build_and_publish_run(e2e_warehous
                 "run",
                 "--select",
                 "int_events_sessionized",
+                "int_sessions",
                 "fct_sessions",
                 "--full-refresh",
                 "--vars",

@@ -12,7 +12,7 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from conftest import run_dbt
-from customer_journey.segmentation import (
+from customer_journey.ml.segmentation import (
     fit_kmeans,
     hierarchical_agreement,
     k_selection,
@@ -182,12 +182,12 @@ def test_every_customer_with_features_has_one_segment(db):
     counts = db.execute(
         """
         select count(f.customer_id), count(s.customer_id), count(distinct s.customer_id)
-        from marts.customer_features f left join ml.customer_segments s using (customer_id)
+        from marts.dim_customer_features f left join ml.customer_segments s using (customer_id)
         """
     ).fetchone()
     assert counts[0] == counts[1] == counts[2]
     shares = db.execute(
-        "select sum(customer_share), count(distinct segment_name), count(*) from marts.segment_profiles"
+        "select sum(customer_share), count(distinct segment_name), count(*) from ml.segment_profiles"
     ).fetchone()
     assert shares[0] == pytest.approx(1.0) and shares[1] == shares[2]
 

@@ -20,7 +20,7 @@ MF = str(Path(sys.executable).with_name("mf"))
 
 # what a dbt project is made of: linked into a scratch project, because mf reads
 # <project>/target/semantic_manifest.json and nothing else
-PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds", "tests"]
+PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "seeds", "tests"]
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_nps_and_churn_rate_equal_sql(mf_env):
         _sql(
             mf_env,
             "select cast(as_of_date as varchar), avg(case when is_churned then 1.0 else 0.0 end) "
-            "from marts.customer_labels where is_churned is not null group by 1",
+            "from marts.fct_customer_labels where is_churned is not null group by 1",
         )
     )
     observed = {r["metric_time__day"][:10]: float(r["churn_rate"]) for r in churn if r["churn_rate"]}

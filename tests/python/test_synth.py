@@ -11,8 +11,8 @@ import pyarrow.dataset as ds
 import pytest
 import yaml
 
-from customer_journey import personas as P
 from customer_journey.synth import DIRT_KINDS, RAW_TABLES, SCHEMAS, main
+from customer_journey.synth import personas as P
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from customer_journey.warehouse_io import inner_join, read_stored, to_pandas
+from customer_journey.ml.warehouse_io import inner_join, read_stored, to_pandas
 
 
 def test_duckdb_relation_to_pandas_with_a_projection():

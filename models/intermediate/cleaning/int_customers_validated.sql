@@ -12,6 +12,7 @@ row_checks as (
         *,
         case
             when customer_id is null then 'null_customer_id'
+            when value_problem is not null then value_problem
             when signup_at is null then 'unparseable_timestamp'
             when signup_at > {{ future_cutoff() }} then 'future_timestamp'
         end as row_reason

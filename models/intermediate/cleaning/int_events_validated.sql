@@ -10,15 +10,8 @@
 }}
 
 {#
-    Incremental: each build re-validates the raw rows timed within
-    var incremental_lookback_days of the newest usable event stored (and rows
-    with no readable time), and replaces those rows. Older stored rows that
-    share an event id with the batch take part in the duplicate check, so a
-    late copy of an old event is still refused as a duplicate. A raw row timed
-    before the window that arrives late is not picked up until a full refresh:
-    assert_quarantine_reconciles then fails, naming the table. A row that is
-    re-validated unchanged keeps its dbt_loaded_at, so the models downstream
-    take only new and changed rows as their batch.
+    One row per staged event with its quarantine reason; incremental by event time.
+    Method and limits: doc block int_events_validated (_cleaning__docs.md).
 #}
 
 {%- set columns = ['event_id', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path',
@@ -61,6 +54,7 @@ row_checks as {{ full_build_inline }} (
         case
             when events.event_id is null then 'null_event_id'
             when events.anonymous_id is null and events.customer_id is null then 'null_identity'
+            when events.value_problem is not null then events.value_problem
             when events.event_at is null then 'unparseable_timestamp'
             when events.event_at > {{ future_cutoff() }} then 'future_timestamp'
             when taxonomy.event_type is null then 'unknown_event_type'

@@ -17,6 +17,7 @@ row_checks as (
         case
             when feedback.feedback_id is null then 'null_feedback_id'
             when feedback.customer_id is null then 'null_customer_id'
+            when feedback.value_problem is not null then feedback.value_problem
             when feedback.created_at is null then 'unparseable_timestamp'
             when feedback.created_at > {{ future_cutoff() }} then 'future_timestamp'
             when

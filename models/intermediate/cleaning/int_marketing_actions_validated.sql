@@ -18,6 +18,7 @@ row_checks as (
             when actions.action_id is null then 'null_action_id'
             when actions.customer_id is null then 'null_customer_id'
             when actions.action_code is null then 'null_action_code'
+            when actions.value_problem is not null then actions.value_problem
             when actions.sent_at is null then 'unparseable_timestamp'
             when actions.sent_at > {{ future_cutoff() }} then 'future_timestamp'
             when actions.conversion_amount < 0 then 'negative_amount'

@@ -17,6 +17,7 @@ row_checks as (
         case
             when order_items.order_id is null then 'null_order_id'
             when order_items.product_id is null then 'null_product_id'
+            when order_items.value_problem is not null then order_items.value_problem
             when order_items.quantity is null or order_items.quantity <= 0 then 'invalid_quantity'
             when order_items.unit_price is null or order_items.unit_price < 0 then 'negative_amount'
             {# the order was quarantined or never existed: its lines cannot be used #}

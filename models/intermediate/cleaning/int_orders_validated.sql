@@ -17,6 +17,7 @@ row_checks as (
         case
             when orders.order_id is null then 'null_order_id'
             when orders.customer_id is null then 'null_customer_id'
+            when orders.value_problem is not null then orders.value_problem
             when orders.ordered_at is null then 'unparseable_timestamp'
             when orders.ordered_at > {{ future_cutoff() }} then 'future_timestamp'
             when orders.order_amount is null then 'null_amount'

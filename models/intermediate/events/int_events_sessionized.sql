@@ -12,17 +12,8 @@
 }}
 
 {#
-    Stitched events cut into sessions per person: a new session starts after
-    var session_timeout_minutes of inactivity, and a session is cut every
-    var session_max_hours. Sessions are computed from event times only, so a
-    late event that lands inside an existing session joins it.
-    Incremental: for every person with an event (re)stitched since this
-    model's last build (including the person an event was taken from when a
-    login re-stitched it), the sessions are recomputed from the start of the
-    inactivity run that holds the person's last unchanged event before the
-    earliest change: everything earlier cannot change (an inactivity run
-    starts after a gap longer than the timeout, whatever follows). Rows are
-    replaced by event and, per person, from that restart on.
+    Stitched events cut into sessions per person; incremental per person.
+    Method: doc block int_events_sessionized (_events__docs.md).
 #}
 
 {%- set timeout_seconds = var('session_timeout_minutes') * 60 -%}

@@ -1,15 +1,6 @@
 {#
-    Clean events with a resolved customer. An anonymous event takes the
-    customer its device identified as, before or after the event (pre-login
-    browsing is stitched). On a device shared by several customers, the
-    var shared_device_policy decides: next_login gives the event to the
-    customer who identifies next on that device (or, if none does, the last
-    one before); unassigned leaves it anonymous. person_id is the customer_id
-    when known, else a stable key of the device.
-    The logic reads event times, not arrival order: late events land in place.
-    identified_at is when the event became known as the customer's (its own
-    time, or when its device identified): point-in-time features use it, so
-    browsing is not credited to a customer before anyone could know.
+    Clean events with their resolved customer (identity stitching); incremental per device.
+    Method: doc block int_events_stitched (_events__docs.md).
 #}
 
 {{

@@ -1,18 +1,8 @@
 {{ config(materialized='table') }}
 
 {#
-    One row per person: when they entered each funnel step, in strict order
-    and within the conversion window (var funnel_conversion_window_days):
-        awareness      first seen (first event or sign-up)
-        consideration  first consideration-stage event (product view, search,
-                       cart, sign-up, ...) at or after awareness
-        purchase       first non-cancelled order at or after consideration
-        retention      the next non-cancelled order after that purchase
-        advocacy       first review or NPS answer at or after the repeat order
-    A step counts only if the previous one was reached and it came within the
-    window of it; so a customer who orders without any recorded consideration
-    step drops out after awareness in the funnel (their order still counts in
-    the revenue marts). Times are event times, never arrival order.
+    One row per person: the strict funnel step times, each within the conversion window.
+    Method: doc block int_funnel_steps (_journey__docs.md).
 #}
 
 {%- set window_days = var('funnel_conversion_window_days') -%}

@@ -1,17 +1,18 @@
 {{ config(materialized='table') }}
 
 {#
-    One row per person (a customer, or a device that never identified): when
-    they were first and last seen, their first touch, their first event of
-    the consideration stage, sign-up and orders. Customers without any
-    clickstream (or with no events table at all) are here from their
-    sign-up and orders alone.
+    One row per person (a customer, or a device that never identified): first and last seen,
+    first touch, first consideration event, sign-up and orders (see its YAML description).
 #}
 
 with
 
-events as {{ inline_cte() }} (
+events as (
     select * from {{ ref('int_events_sessionized') }}
+),
+
+sessions as (
+    select * from {{ ref('int_sessions') }}
 ),
 
 customers as (
@@ -28,11 +29,18 @@ event_summary as (
         person_id,
         max(customer_id) as customer_id,
         count(*) as event_count,
-        count(case when event_number_in_session = 1 then 1 end) as session_count,
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
         min(case when stage_order >= 2 then event_at end) as first_consideration_event_at
     from events
+    group by 1
+),
+
+session_summary as (
+    select
+        person_id,
+        count(*) as session_count
+    from sessions
     group by 1
 ),
 
@@ -42,9 +50,8 @@ session_starts as (
         channel,
         device,
         utm_source,
-        row_number() over (partition by person_id order by event_at, event_id) as session_number
-    from events
-    where event_number_in_session = 1
+        row_number() over (partition by person_id order by session_started_at, first_event_id) as session_number
+    from sessions
 ),
 
 first_touch as (
@@ -72,12 +79,14 @@ persons as (
         coalesce(customers.customer_id, event_summary.customer_id) as customer_id,
         customers.acquisition_channel,
         coalesce(event_summary.event_count, 0) as event_count,
-        coalesce(event_summary.session_count, 0) as session_count,
+        coalesce(session_summary.session_count, 0) as session_count,
         customers.signup_at,
         event_summary.first_event_at,
         event_summary.last_event_at,
         event_summary.first_consideration_event_at
     from event_summary
+    left join session_summary
+        on event_summary.person_id = session_summary.person_id
     full outer join customers
         on event_summary.person_id = customers.customer_id
 ),

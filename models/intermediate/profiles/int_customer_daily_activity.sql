@@ -8,20 +8,8 @@
 }}
 
 {#
-    One row per customer per UTC day: the clickstream folded to the grain
-    the feature windows need, so a feature snapshot scans days, not events.
-
-    The day is the day the activity became known as the customer's
-    (identified_at): an event's own day, or, for browsing before the device
-    identified, the day it did. So a snapshot never credits a customer with
-    anonymous browsing that nobody could tie to them yet. Sessions count on
-    the day they became known; a cart is abandoned on a day when a session
-    added to it that day and ordered nothing that day.
-
-    Incremental: every customer re-sessionised since this model's last build
-    gets all their days recomputed. A customer never loses all their events
-    (their own identified events cannot be re-stitched away), so replacing by
-    customer_id leaves nothing stale.
+    One row per customer per day activity became known as theirs; incremental per customer.
+    Method: doc block int_customer_daily_activity (_profiles__docs.md).
 #}
 
 with

@@ -1,8 +1,6 @@
 {#
-    One row: the first and last day with data (events, orders or sign-ups),
-    the as-of date of the latest features (the day after the last data day,
-    at midnight: everything so far is "before" it), and the end of the data
-    for label windows.
+    One row: the data's first and last day, the as-of date of the latest features and the
+    end of the data for label windows (see its YAML description).
 #}
 
 with

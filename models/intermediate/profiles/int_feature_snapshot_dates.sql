@@ -1,8 +1,6 @@
 {#
-    One row per feature snapshot date (midnight UTC): every
-    var feature_snapshot_every_days days from var feature_snapshot_warmup_days
-    after the first data day, up to the day after the last data day; or
-    exactly the dates in var feature_snapshot_dates when it is not empty.
+    One row per feature snapshot date (midnight UTC), by cadence or the explicit
+    var feature_snapshot_dates (see its YAML description).
 #}
 
 {%- set listed = var('feature_snapshot_dates') -%}
@@ -16,7 +14,7 @@ calendar as (
 {% if listed | length > 0 %}
 candidates as (
     {% for day in listed %}
-        select cast('{{ day }}' as date) as as_of_date
+        select cast({{ sql_literal(day) }} as date) as as_of_date
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),

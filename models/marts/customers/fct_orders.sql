@@ -1,7 +1,6 @@
 {#
-    One row per clean order: who ordered, status, amounts, and the order's
-    number in the customer's history (non-cancelled orders). Revenue counts
-    completed orders only (is_completed), as everywhere in the project.
+    One row per clean order, with its number in the customer's history; revenue counts
+    completed orders only, as everywhere in the project.
 #}
 
 with

@@ -1,10 +1,6 @@
 {#
-    One row per person: a customer, or a device that never identified. When
-    they reached each funnel stage (strictly ordered, within the conversion
-    window: see int_funnel_steps), their current stage, days between stages,
-    first touch and last touch before the first order, the information they
-    looked for before buying and whether it went unanswered, and their
-    feedback.
+    One row per person: funnel stage times, current stage, touches, information sought and
+    feedback. Doc block fct_customer_journeys (_journey__docs.md).
 #}
 
 with
@@ -17,8 +13,12 @@ steps as (
     select * from {{ ref('int_funnel_steps') }}
 ),
 
-events as {{ inline_cte() }} (
+events as (
     select * from {{ ref('int_events_sessionized') }}
+),
+
+sessions as (
+    select * from {{ ref('int_sessions') }}
 ),
 
 feedback as (
@@ -42,16 +42,17 @@ before_purchase as (
 
 last_touch as (
     select
-        events.person_id,
-        events.channel,
-        row_number() over (partition by events.person_id order by events.event_at desc, events.event_id desc) as recency
-    from events
+        sessions.person_id,
+        sessions.channel,
+        row_number() over (
+            partition by sessions.person_id order by sessions.session_started_at desc, sessions.first_event_id desc
+        ) as recency
+    from sessions
     inner join milestones
-        on events.person_id = milestones.person_id
+        on sessions.person_id = milestones.person_id
     where
-        events.event_number_in_session = 1
-        and milestones.first_ordered_at is not null
-        and events.event_at <= milestones.first_ordered_at
+        milestones.first_ordered_at is not null
+        and sessions.session_started_at <= milestones.first_ordered_at
 ),
 
 feedback_summary as (

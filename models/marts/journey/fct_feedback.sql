@@ -1,8 +1,6 @@
 {#
-    One row per clean feedback (review, NPS answer, CSAT answer, support
-    ticket): the customer, the score and its class, and the customer's
-    journey stage when they gave it (before their first purchase, after it,
-    or after a repeat purchase).
+    One row per clean feedback with its score class and the customer's journey stage when
+    given. Doc block fct_feedback (_journey__docs.md).
 #}
 
 with

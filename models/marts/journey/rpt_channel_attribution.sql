@@ -1,13 +1,6 @@
 {#
-    One row per attribution model x channel x UTM source: completed orders
-    (conversions) and their revenue credited to the sessions of the same
-    customer that started within var attribution_lookback_days before the
-    order, under
-        first_touch  all credit to the earliest of those sessions
-        last_touch   all credit to the latest (the order's own session)
-        linear       equal shares to every one of them
-    An order with no session in the window is credited to channel '(none)'.
-    Within each model the credited conversions add up to the orders.
+    One row per attribution model x channel x UTM source: first-touch, last-touch and linear
+    credit. Method: doc block rpt_channel_attribution (_journey__docs.md).
 #}
 
 with
@@ -24,10 +17,8 @@ sessions as (
         coalesce(channel, '(unknown)') as channel,
         coalesce(utm_source, '(none)') as utm_source,
         session_started_at
-    from {{ ref('int_events_sessionized') }}
-    where
-        event_number_in_session = 1
-        and customer_id is not null
+    from {{ ref('int_sessions') }}
+    where customer_id is not null
 ),
 
 touches as (

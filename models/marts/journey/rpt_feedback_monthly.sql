@@ -1,7 +1,6 @@
 {#
-    One row per month x feedback type x journey stage (plus stage 'all'):
-    responses, average score, NPS (% promoters - % detractors, -100..100)
-    and CSAT (% satisfied, 4-5 of 5).
+    One row per month x feedback type x journey stage: responses, average score, NPS, CSAT.
+    Doc block rpt_feedback_monthly (_journey__docs.md).
 #}
 
 with

@@ -1,41 +1,6 @@
 {#
-    The information-gap report: which information-seeking touchpoints
-    (searches, searches with no results, FAQ, shipping, returns and
-    size-guide views, support contacts: from the taxonomy) come right
-    before people drop out, at which journey stage, and what it costs.
-    One row per touchpoint x stage.
-
-    Stages, with W = var funnel_conversion_window_days:
-        consideration  from the first visit to the first order; a person
-                       drops off if they do not order within W of reaching
-                       consideration
-        purchase       from the first order to a repeat order; a person
-                       drops off if they do not order again within W
-    Only people whose whole window lies inside the data are counted.
-
-    The comparison is within the same people (a case-crossover design), so
-    busy and quiet customers are compared with themselves, not each other:
-    a person exposed to a touchpoint had n sessions in the stage (after the
-    stage's first, which is structurally early), k of them
-    with the touchpoint. If the touchpoint did not matter, the session after
-    which a dropped-out person left would be any of the n with equal chance,
-    so it would hold the touchpoint with probability k / n. We count how
-    often it really did (dropped_after_touchpoint) against that expectation
-    (expected_dropped):
-        dropoff_lift  (observed - expected) / exposed people
-        z_score       (observed - expected) / sqrt(sum p(1 - p)), p = k / n
-    and an interval of +- var gap_significance_z (default 3) standard errors
-    on the lift: z = 3 keeps the chance of a false alarm across ~20 rows
-    near 5% (Bonferroni). A positive, significant lift means
-    people leave right after meeting this touchpoint more often than
-    chance: an unanswered question worth fixing.
-
-    share_of_stage_dropoffs: the stage's drop-offs whose last session held
-    the touchpoint. excess_dropoffs: observed - expected (if positive).
-    revenue_at_risk_amount: excess drop-offs x the average revenue of the
-    stage's converters. priority_rank: significant rows first, by revenue at
-    risk; rows with fewer than var min_group_size exposed people are
-    reported but not ranked.
+    The information-gap report: one row per information touchpoint x stage, drop-off after it
+    against chance (case-crossover). Method: doc block rpt_information_gaps (_journey__docs.md).
 #}
 
 {%- set window_days = var('funnel_conversion_window_days') -%}
@@ -57,8 +22,7 @@ sessions as (
         session_id,
         person_id,
         session_started_at
-    from {{ ref('int_events_sessionized') }}
-    where event_number_in_session = 1
+    from {{ ref('int_sessions') }}
 ),
 
 orders as (

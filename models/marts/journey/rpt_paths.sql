@@ -1,12 +1,6 @@
 {#
-    One row per journey path: the last var path_max_length event categories
-    a person went through before their first order (before they left, if
-    they never ordered), consecutive repeats compressed ("product > product
-    > cart" becomes "product > cart"): the paths that lead to purchase and
-    to drop-off.
-    For each path: people, purchasers, drop-offs (never ordered), the
-    conversion rate, and its rank by purchasers and by drop-offs; only paths
-    in the top var path_top_n of either ranking are kept.
+    One row per journey path (the last event categories before the first order or leaving,
+    repeats compressed). Method: doc block rpt_paths (_journey__docs.md).
 #}
 
 {%- set max_length = var('path_max_length') -%}

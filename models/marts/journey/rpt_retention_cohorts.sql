@@ -1,9 +1,6 @@
 {#
-    One row per first-purchase cohort month x months since that month
-    (0..var cohort_max_months, up to the last month with orders): the
-    cohort's size, customers active (a non-cancelled order that month), the
-    retention rate, revenue (completed orders) and cumulative revenue per
-    cohort customer.
+    One row per first-purchase cohort month x months since: retention and cumulative revenue.
+    Doc block rpt_retention_cohorts (_journey__docs.md).
 #}
 
 with

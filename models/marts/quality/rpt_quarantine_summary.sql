@@ -1,7 +1,6 @@
 {#
-    One row per raw table and reason (plus one `_total` row per table): how
-    many raw rows the table had, how many reached the clean models, how many
-    were quarantined for this reason, and the table's quarantine rate.
+    One row per raw table x reason (+ `_total`): raw, clean and quarantined rows, and the
+    rate. Doc block rpt_quarantine_summary (_quality__docs.md).
 #}
 
 {%- set tables = cleaned_raw_tables() -%}
@@ -9,7 +8,7 @@
 with
 
 quarantined as (
-    select * from {{ ref('quarantined_rows') }}
+    select * from {{ ref('fct_quarantined_rows') }}
 ),
 
 table_counts as (
@@ -26,7 +25,8 @@ by_reason as (
     select
         source_table,
         quarantine_reason,
-        count(*) as quarantined_rows
+        count(*) as quarantined_rows,
+        min(row_key) as example_row_key
     from quarantined
     group by 1, 2
 ),
@@ -35,7 +35,8 @@ totals as (
     select
         table_counts.source_table,
         '_total' as quarantine_reason,
-        cast(coalesce(sum(by_reason.quarantined_rows), 0) as bigint) as quarantined_rows
+        cast(coalesce(sum(by_reason.quarantined_rows), 0) as bigint) as quarantined_rows,
+        min(by_reason.example_row_key) as example_row_key
     from table_counts
     left join by_reason
         on table_counts.source_table = by_reason.source_table
@@ -60,7 +61,8 @@ final as (
             when table_counts.raw_rows > 0
                 then cast(reasons_and_totals.quarantined_rows as double) / table_counts.raw_rows
             else 0
-        end as quarantine_rate
+        end as quarantine_rate,
+        reasons_and_totals.example_row_key
     from table_counts
     inner join reasons_and_totals
         on table_counts.source_table = reasons_and_totals.source_table

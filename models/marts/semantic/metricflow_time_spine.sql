@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 
 {#
-    MetricFlow's time spine: one row per day, 2020 to 2030. Metrics are
-    grouped by metric_time at any grain from it.
+    MetricFlow's time spine: one row per day, 2020 to 2030.
+    The semantic layer: doc block metricflow_time_spine (_semantic__docs.md).
 #}
 
 with

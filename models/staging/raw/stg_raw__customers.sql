@@ -14,6 +14,10 @@ renamed as (
         {{ clean_text('acquisition_channel') }} as acquisition_channel,
         {{ safe_number('birth_year', 'integer') }} as birth_year,
         {{ parse_utc_timestamp('signup_at') }} as signup_at,
+        coalesce(
+            {{ timestamp_problem('signup_at') }},
+            {{ number_problem('birth_year', 'integer') }}
+        ) as value_problem,
         {{ row_fingerprint(['customer_id', 'signup_at', 'email', 'country', 'city', 'birth_year', 'gender', 'acquisition_channel']) }} as row_fingerprint,
         {# raw values for the quarantine: the e-mail only as its hash #}
         {{ raw_values_json(['customer_id', 'signup_at', 'country', 'city', 'birth_year', 'gender', 'acquisition_channel']) }} as raw_values

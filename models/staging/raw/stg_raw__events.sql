@@ -20,6 +20,10 @@ renamed as (
         {{ clean_text('utm_campaign') }} as utm_campaign,
         {{ safe_number('search_results_count', 'integer') }} as search_results_count,
         {{ parse_utc_timestamp('event_at') }} as event_at,
+        coalesce(
+            {{ timestamp_problem('event_at') }},
+            {{ number_problem('search_results_count', 'integer') }}
+        ) as value_problem,
         {{ row_fingerprint(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as row_fingerprint,
         {{ raw_values_json(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as raw_values
     from source

@@ -15,6 +15,10 @@ renamed as (
         length(trim(cast(comment as {{ dbt.type_string() }}))) as comment_length,
         {{ safe_number('score', 'integer') }} as score,
         {{ parse_utc_timestamp('created_at') }} as created_at,
+        coalesce(
+            {{ timestamp_problem('created_at') }},
+            {{ number_problem('score', 'integer') }}
+        ) as value_problem,
         {{ row_fingerprint(['feedback_id', 'customer_id', 'order_id', 'created_at', 'feedback_type', 'score', 'topic', 'comment']) }} as row_fingerprint,
         {{ raw_values_json(['feedback_id', 'customer_id', 'order_id', 'created_at', 'feedback_type', 'score', 'topic']) }} as raw_values
     from source

@@ -16,6 +16,13 @@ renamed as (
         {{ parse_utc_timestamp('opened_at') }} as opened_at,
         {{ parse_utc_timestamp('clicked_at') }} as clicked_at,
         {{ parse_utc_timestamp('converted_at') }} as converted_at,
+        coalesce(
+            {{ timestamp_problem('sent_at') }},
+            {{ timestamp_problem('opened_at') }},
+            {{ timestamp_problem('clicked_at') }},
+            {{ timestamp_problem('converted_at') }},
+            {{ number_problem('conversion_amount', 'double', 'amount', var('max_plausible_amount')) }}
+        ) as value_problem,
         {{ row_fingerprint(['action_id', 'customer_id', 'action_code', 'channel', 'sent_at', 'opened_at', 'clicked_at', 'converted_at', 'conversion_amount', 'campaign_id']) }} as row_fingerprint,
         {{ raw_values_json(['action_id', 'customer_id', 'action_code', 'channel', 'sent_at', 'opened_at', 'clicked_at', 'converted_at', 'conversion_amount', 'campaign_id']) }} as raw_values
     from source

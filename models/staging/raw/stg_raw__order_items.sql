@@ -11,6 +11,10 @@ renamed as (
         {{ clean_text('category') }} as category,
         {{ safe_number('quantity', 'integer') }} as quantity,
         {{ safe_number('unit_price', 'double') }} as unit_price,
+        coalesce(
+            {{ number_problem('quantity', 'integer') }},
+            {{ number_problem('unit_price', 'double', 'amount', var('max_plausible_amount')) }}
+        ) as value_problem,
         {{ row_fingerprint(['order_id', 'product_id', 'category', 'quantity', 'unit_price']) }} as row_fingerprint,
         {{ raw_values_json(['order_id', 'product_id', 'category', 'quantity', 'unit_price']) }} as raw_values
     from source

@@ -14,6 +14,12 @@ renamed as (
         coalesce({{ safe_number('discount_amount', 'double') }}, 0) as discount_amount,
         {{ safe_number('item_count', 'integer') }} as item_count,
         {{ parse_utc_timestamp('ordered_at') }} as ordered_at,
+        coalesce(
+            {{ timestamp_problem('ordered_at') }},
+            {{ number_problem('order_amount', 'double', 'amount', var('max_plausible_amount')) }},
+            {{ number_problem('discount_amount', 'double', 'amount', var('max_plausible_amount')) }},
+            {{ number_problem('item_count', 'integer') }}
+        ) as value_problem,
         {{ row_fingerprint(['order_id', 'customer_id', 'ordered_at', 'status', 'order_amount', 'discount_amount', 'currency', 'item_count']) }} as row_fingerprint,
         {{ raw_values_json(['order_id', 'customer_id', 'ordered_at', 'status', 'order_amount', 'discount_amount', 'currency', 'item_count']) }} as raw_values
     from source

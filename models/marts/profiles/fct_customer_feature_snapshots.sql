@@ -1,0 +1,53 @@
+{{
+    config(
+        materialized=event_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key=['customer_id', 'as_of_date'],
+        on_schema_change='fail',
+    )
+}}
+
+{#
+    One row per customer per snapshot date: the features as of that date; incremental.
+    Method: doc block fct_customer_feature_snapshots (_profiles__docs.md).
+#}
+
+{%- set recent_start -%}
+    (
+        select {{ dbt.dateadd('day', -1 - var('incremental_lookback_days'), 'max(as_of_date)') }}
+        from {{ this }}
+    )
+{%- endset -%}
+
+{#- old dates: stored and before the recent window; computed for a few customers only -#}
+{%- set stored_rfm_scores -%}
+    (
+        select customer_id, as_of_date, rfm_recency_score, rfm_frequency_score, rfm_monetary_score
+        from {{ this }}
+        where as_of_date < {{ recent_start }}
+    )
+{%- endset -%}
+
+{%- set population_filter -%}
+    dates.as_of_date not in (select as_of_date from {{ this }})
+    or dates.as_of_date >= {{ recent_start }}
+    or customers.customer_id in (
+        select customer_id from {{ ref('int_customer_daily_activity') }}
+        where dbt_loaded_at > {{ last_loaded_at() }}
+    )
+{%- endset -%}
+
+with
+
+features as (
+    {{ customer_features_as_of(
+        ref('int_feature_snapshot_dates'),
+        population_filter if is_incremental() else none,
+        stored_rfm_scores if is_incremental() else none
+    ) }}
+)
+
+select
+    *,
+    {{ loaded_at() }} as dbt_loaded_at
+from features

@@ -1,0 +1,20 @@
+"""One row per customer feature: information gain, mutual information, fill rate, correlation
+cluster, rank and whether the prediction models use it. Kept from the last build while the
+labelled rows hash to its training_fingerprint. Logic: customer_journey.ml.features."""
+
+from customer_journey.ml.features import SelectionConfig, feature_importance, labelled_snapshots, latest_snapshot
+from customer_journey.ml.plots import feature_overview_plot
+from customer_journey.ml.warehouse_io import read_stored, to_pandas
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    config = SelectionConfig(
+        top_k=int(dbt.config.get("top_k", 20)),
+        min_mutual_information=float(dbt.config.get("min_mutual_information", 0.001)),
+    )
+    rows = to_pandas(labelled_snapshots(dbt.ref("fct_customer_feature_snapshots"), dbt.ref("fct_customer_labels")))
+    table, reused = feature_importance(rows, config, stored=read_stored(session, dbt.this))
+    if not reused:
+        feature_overview_plot(latest_snapshot(rows), table)
+    return table

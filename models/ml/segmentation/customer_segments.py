@@ -1,0 +1,23 @@
+"""One row per customer: segment id and name, distance to its centroid, the second-nearest segment,
+and the segment it had in the previous build (ids are kept across builds by matching centroids).
+Logic: customer_journey.ml.segmentation."""
+
+from customer_journey.ml.plots import segment_profile_plot
+from customer_journey.ml.segmentation import PROFILE_COLUMNS, assign_segments, chosen_k
+from customer_journey.ml.warehouse_io import read_stored, to_pandas
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    features = list(dbt.config.get("features"))
+    result = assign_segments(
+        scaled=to_pandas(dbt.ref("customer_features_scaled"), ["customer_id", "as_of_date", *features]),
+        profiles=to_pandas(dbt.ref("dim_customer_features"), ["customer_id", *PROFILE_COLUMNS]),
+        features=features,
+        k=chosen_k(to_pandas(dbt.ref("segmentation_k_selection"))),
+        previous=read_stored(session, dbt.this),
+        random_state=int(dbt.config.get("random_state")),
+        minibatch_threshold=int(dbt.config.get("minibatch_threshold")),
+    )
+    segment_profile_plot(result.profile)
+    return result.table

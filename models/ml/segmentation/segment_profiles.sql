@@ -1,0 +1,63 @@
+{#
+    One row per customer segment: size, shares, centroid in original units, churn risk, name.
+    Doc block segment_profiles (_segmentation__docs.md).
+#}
+
+with
+
+segments as (
+    select * from {{ ref('customer_segments') }}
+),
+
+features as (
+    select * from {{ ref('dim_customer_features') }}
+),
+
+churn as (
+    select
+        customer_id,
+        probability
+    from {{ ref('churn_predictions') }}
+),
+
+totals as (
+    select
+        count(*) as customer_count,
+        sum(revenue_365d) as revenue_365d
+    from features
+),
+
+final as (
+    select
+        segments.segment_id,
+        max(segments.segment_name) as segment_name,
+        max(segments.segment_top_features) as top_distinguishing_features,
+        count(*) as customer_count,
+        cast(count(*) as {{ type_double() }}) / max(totals.customer_count) as customer_share,
+        {{ safe_divide('sum(features.revenue_365d)', 'max(totals.revenue_365d)') }} as revenue_share,
+        avg(features.recency_days) as avg_recency_days,
+        avg(features.orders_365d) as avg_orders_365d,
+        avg(features.revenue_365d) as avg_revenue_365d,
+        avg(features.avg_order_value) as avg_order_value,
+        avg(features.discount_share) as avg_discount_share,
+        avg(features.sessions_30d) as avg_sessions_30d,
+        avg(features.active_days_90d) as avg_active_days_90d,
+        avg(features.app_share_90d) as avg_app_share_90d,
+        avg(features.tenure_days) as avg_tenure_days,
+        avg(features.information_seeking_90d) as avg_information_seeking_90d,
+        avg(segments.distance_to_centroid) as avg_distance_to_centroid,
+        {{ safe_divide(
+            'count(case when features.orders_lifetime > 0 and features.recency_days > 90 then 1 end)',
+            'count(case when features.orders_lifetime > 0 then 1 end)'
+        ) }} as inactive_buyer_share,
+        avg(churn.probability) as avg_churn_probability
+    from segments
+    inner join features
+        on segments.customer_id = features.customer_id
+    left join churn
+        on segments.customer_id = churn.customer_id
+    cross join totals
+    group by segments.segment_id
+)
+
+select * from final

@@ -1,0 +1,31 @@
+"""One row per candidate k: inertia, silhouette, Calinski-Harabasz, Davies-Bouldin, the elbow and
+silhouette picks, and the chosen k with its rule. Kept from the last build unless the settings
+changed, the customer count moved by more than 10 % or the choice is older than var
+segmentation_reselect_after_days days. Logic: customer_journey.ml.segmentation."""
+
+import pandas as pd
+
+from customer_journey.ml.plots import k_selection_plot
+from customer_journey.ml.segmentation import KSelectionSettings, choose_k
+from customer_journey.ml.warehouse_io import read_stored, to_pandas
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    settings = KSelectionSettings(
+        features=list(dbt.config.get("features")),
+        k_min=int(dbt.config.get("k_min")),
+        k_max=int(dbt.config.get("k_max")),
+        forced_k=dbt.config.get("forced_k"),
+        random_state=int(dbt.config.get("random_state")),
+        sample_size=int(dbt.config.get("sample_size")),
+        minibatch_threshold=int(dbt.config.get("minibatch_threshold")),
+    )
+    calendar = to_pandas(dbt.ref("int_data_calendar"))
+    data_date = pd.Timestamp(calendar["latest_as_of_date"].iloc[0])
+    frame = to_pandas(dbt.ref("customer_features_scaled"), ["customer_id", *settings.features])
+    stored = read_stored(session, dbt.this)
+    table, reselected = choose_k(frame, settings, data_date, stored, int(dbt.config.get("reselect_after_days")))
+    if reselected:
+        k_selection_plot(table)
+    return table

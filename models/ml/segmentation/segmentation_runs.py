@@ -1,0 +1,20 @@
+"""One row per build (incremental, appended): the data's as-of date, the features, k and how it was
+chosen, its metrics, customers who moved segment since the previous build, and the agreement
+(adjusted Rand index) with the previous build and with Ward hierarchical clustering on a sample.
+Logic: customer_journey.ml.segmentation."""
+
+from customer_journey.ml.segmentation import segmentation_run
+from customer_journey.ml.warehouse_io import to_pandas
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental")
+    features = list(dbt.config.get("features"))
+    return segmentation_run(
+        segments=to_pandas(dbt.ref("customer_segments")),
+        scaled=to_pandas(dbt.ref("customer_features_scaled"), ["customer_id", *features]),
+        selection=to_pandas(dbt.ref("segmentation_k_selection")),
+        features=features,
+        random_state=int(dbt.config.get("random_state")),
+        minibatch_threshold=int(dbt.config.get("minibatch_threshold")),
+    )

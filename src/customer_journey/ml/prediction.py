@@ -1,0 +1,386 @@
+"""Behaviour prediction: churn and purchase propensity from point-in-time feature snapshots.
+
+Used by the dbt Python models in models/ml/prediction/; importable and tested without dbt.
+
+- Training rows: feature snapshots whose label window has fully passed (fct_customer_labels).
+  Validation is out of time: train on the earlier snapshot dates, validate on the latest
+  labelled one. With a single labelled date there is no "later" to validate on: customers are
+  then split at random (seeded, 30 %), and the registry says so.
+- Features: the numeric features feature_importance selected, scaled with the stored
+  parameters of feature_scaling_params (the same scaling scoring uses), missing values
+  imputed with the training median.
+- Candidates: logistic regression, decision tree, histogram gradient boosting, and a
+  multi-layer perceptron, each balanced for the class imbalance and seeded.
+- The best candidate by `selection_metric` on validation is the challenger; it replaces
+  the stored champion only if it beats the champion's score on the same validation rows by
+  `promotion_margin` (the promotion gate).
+- Probabilities are calibrated (isotonic) on the validation rows; the reliability table
+  shows predicted vs observed by decile.
+- Attribution ("why this score"): for each customer, the change in probability when a
+  feature is replaced by its training median (occlusion), for the 8 features the model
+  relies on most; the top 3 by size are reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    f1_score,
+    log_loss,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.tree import DecisionTreeClassifier
+
+KEYS = ("customer_id", "as_of_date")
+
+
+class StoredScaler(BaseEstimator, TransformerMixin):
+    """Applies the warehouse's stored scaling (feature_scaling_params, method 'auto'): log(1 + x)
+    then z-score for `logged` features, z-score for the rest. Fits nothing: training and scoring
+    share the stored parameters."""
+
+    def __init__(self, params: dict[str, dict[str, float]] | None = None, logged: tuple[str, ...] = ()):
+        self.params = params
+        self.logged = logged
+
+    def fit(self, X, y=None):
+        self.feature_names_in_ = np.array(list(X.columns))
+        return self
+
+    def transform(self, X):
+        out = {}
+        params = self.params or {}
+        for name in X.columns:
+            p = params[name]
+            x = X[name].astype("float64")
+            if name in self.logged:
+                mean, std = p["log1p_mean_value"], p["log1p_std_value"]
+                x = np.log1p(x.clip(lower=0))
+            else:
+                mean, std = p["mean_value"], p["std_value"]
+            out[name] = (x - mean) / (std if std and std > 0 else 1.0)
+        return pd.DataFrame(out, index=X.index)
+
+
+def candidates(random_state: int) -> dict[str, BaseEstimator]:
+    return {
+        "logistic_regression": LogisticRegression(class_weight="balanced", max_iter=2000, C=1.0),
+        "decision_tree": DecisionTreeClassifier(
+            max_depth=6, min_samples_leaf=25, class_weight="balanced", random_state=random_state
+        ),
+        "gradient_boosting": HistGradientBoostingClassifier(
+            max_iter=200, learning_rate=0.05, max_leaf_nodes=15, class_weight="balanced", random_state=random_state
+        ),
+        "neural_network": MLPClassifier(
+            hidden_layer_sizes=(32, 16), alpha=1e-3, max_iter=500, early_stopping=True, random_state=random_state
+        ),
+    }
+
+
+def make_pipeline(estimator: BaseEstimator, params: dict, logged: tuple[str, ...]) -> Pipeline:
+    return Pipeline(
+        [
+            ("scale", StoredScaler(params, logged)),
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("model", estimator),
+        ]
+    )
+
+
+@dataclass
+class Split:
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    scheme: str
+    train_dates: list[str]
+    validation_date: str
+
+
+def out_of_time_split(rows: pd.DataFrame, target: str, random_state: int, holdout_customer_share: float = 0.3) -> Split:
+    """Train on the earlier labelled snapshot dates, validate on the latest, on unseen customers.
+
+    Snapshots of one customer a few weeks apart carry nearly the same label (their label windows
+    overlap), so validating on customers the model also trained on flatters it. A seeded
+    `holdout_customer_share` of customers is kept out of training and validated on; 0 validates on
+    everyone's latest snapshot.
+    """
+    rows = rows[rows[target].notna()].sort_values(list(KEYS)).reset_index(drop=True)
+    dates = sorted(rows.as_of_date.unique())
+    if not dates:
+        raise ValueError(f"no labelled snapshots for {target}: the data is shorter than the label horizon")
+    rng = np.random.default_rng(random_state)
+    customers = np.sort(rows.customer_id.unique())
+    if len(dates) >= 2:
+        last = dates[-1]
+        train, validation = rows[rows.as_of_date < last], rows[rows.as_of_date == last]
+        scheme = "out_of_time"
+        if holdout_customer_share > 0:
+            held = rng.choice(customers, size=max(1, int(holdout_customer_share * len(customers))), replace=False)
+            train = train[~train.customer_id.isin(held)]
+            validation = validation[validation.customer_id.isin(held)]
+            scheme = "out_of_time_unseen_customers"
+        return Split(train, validation, scheme, [str(d) for d in dates[:-1]], str(last))
+    held_out = set(rng.choice(customers, size=max(1, int(0.3 * len(customers))), replace=False))
+    mask = rows.customer_id.isin(held_out)
+    return Split(rows[~mask], rows[mask], "random_customers_single_labelled_date", [str(dates[0])], str(dates[0]))
+
+
+def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    grid = np.unique(np.quantile(p, np.linspace(0.05, 0.95, 37)))
+    scores = [f1_score(y, p >= t, zero_division=0) for t in grid]
+    return float(grid[int(np.argmax(scores))]) if len(grid) else 0.5
+
+
+def metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
+    y = np.asarray(y).astype(int)
+    both = len(np.unique(y)) > 1
+    pred = p >= threshold
+    return {
+        "roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
+        "pr_auc": float(average_precision_score(y, p)) if both else float("nan"),
+        "precision": float(precision_score(y, pred, zero_division=0)),
+        "recall": float(recall_score(y, pred, zero_division=0)),
+        "f1": float(f1_score(y, pred, zero_division=0)),
+        "brier": float(brier_score_loss(y, p)),
+        "log_loss": float(log_loss(y, np.clip(p, 1e-6, 1 - 1e-6), labels=[0, 1])),
+        "base_rate": float(y.mean()),
+        "threshold": float(threshold),
+        "rows": int(len(y)),
+    }
+
+
+def lift_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Deciles by score (1 = highest): rows, positives, rate, lift over the base rate, cumulative gain."""
+    frame = pd.DataFrame({"y": np.asarray(y).astype(int), "p": p}).sort_values("p", ascending=False, kind="mergesort")
+    frame["decile"] = np.minimum(np.arange(len(frame)) * bins // max(len(frame), 1) + 1, bins)
+    table = (
+        frame.groupby("decile").agg(rows=("y", "size"), positives=("y", "sum"), avg_score=("p", "mean")).reset_index()
+    )
+    base = frame.y.mean() if len(frame) else 0.0
+    table["positive_rate"] = table.positives / table.rows
+    table["lift"] = table.positive_rate / base if base > 0 else np.nan
+    table["cumulative_gain"] = table.positives.cumsum() / max(frame.y.sum(), 1)
+    return table
+
+
+def reliability_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    frame = pd.DataFrame({"y": np.asarray(y).astype(int), "p": p})
+    frame["bin"] = np.minimum((frame.p * bins).astype(int), bins - 1)
+    table = (
+        frame.groupby("bin")
+        .agg(rows=("y", "size"), mean_predicted=("p", "mean"), observed_rate=("y", "mean"))
+        .reset_index()
+    )
+    table["bin_low"] = table["bin"] / bins
+    return table
+
+
+@dataclass
+class TrainingResult:
+    target: str
+    split: Split
+    features: list[str]
+    rows: list[dict] = field(default_factory=list)  # one per candidate
+    champion: dict | None = None
+    promoted: bool = False
+    bundle: dict | None = None
+    validation_scores: tuple | None = None  # (labels, calibrated probabilities) of the promoted model
+
+
+def _fingerprint(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def train_target(
+    rows: pd.DataFrame,
+    target: str,
+    features: list[str],
+    params: dict,
+    logged: tuple[str, ...],
+    random_state: int = 42,
+    selection_metric: str = "roc_auc",
+    promotion_margin: float = 0.005,
+    current_champion: dict | None = None,
+    artefact_dir: Path | None = None,
+    holdout_customer_share: float = 0.3,
+    max_training_rows: int | None = None,
+) -> TrainingResult:
+    """Train every candidate, evaluate out of time, apply the promotion gate, persist the champion.
+
+    With `max_training_rows`, a larger training split is cut to a seeded random sample of that
+    many rows (validation keeps every row): at a million customers the candidates learn as much
+    from a few hundred thousand rows, in a fraction of the time.
+    """
+    split = out_of_time_split(rows, target, random_state, holdout_customer_share)
+    if max_training_rows and len(split.train) > max_training_rows:
+        sampled = split.train.sample(n=max_training_rows, random_state=random_state).sort_index()
+        split = Split(sampled, split.validation, split.scheme, split.train_dates, split.validation_date)
+    X_train, y_train = split.train[features], split.train[target].astype(int).to_numpy()
+    X_val, y_val = split.validation[features], split.validation[target].astype(int).to_numpy()
+    if len(np.unique(y_train)) < 2 or len(np.unique(y_val)) < 2:
+        raise ValueError(f"{target}: training and validation rows need both classes")
+    result = TrainingResult(target, split, features)
+    fitted = {}
+    for name, estimator in candidates(random_state).items():
+        pipe = make_pipeline(clone(estimator), params, logged).fit(X_train, y_train)
+        p_val = pipe.predict_proba(X_val)[:, 1]
+        threshold = best_f1_threshold(y_val, p_val)
+        version = f"{target}-{name}-{_fingerprint([split.train_dates, split.validation_date, features, random_state, estimator.get_params()])}"
+        result.rows.append(
+            {
+                "model_version": version,
+                "target": target,
+                "algorithm": name,
+                "hyperparameters": json.dumps(estimator.get_params(), sort_keys=True, default=str),
+                "feature_list": ", ".join(features),
+                "validation_scheme": split.scheme,
+                "train_dates": ", ".join(split.train_dates),
+                "validation_date": split.validation_date,
+                "metrics": {
+                    "train": metrics(y_train, pipe.predict_proba(X_train)[:, 1], threshold),
+                    "validation": metrics(y_val, p_val, threshold),
+                },
+                "selection_score": metrics(y_val, p_val, threshold)[selection_metric],
+            }
+        )
+        fitted[version] = (pipe, p_val, threshold)
+    best = max(result.rows, key=lambda r: (r["selection_score"], r["model_version"]))
+    challenger_score = best["selection_score"]
+    champion_score = None
+    if current_champion is not None:
+        try:
+            bundle = joblib.load(current_champion["artefact_path"])
+            if bundle["features"] == features:
+                champion_score = metrics(y_val, bundle["raw_model"].predict_proba(X_val)[:, 1], 0.5)[selection_metric]
+        except (OSError, KeyError, ValueError):
+            champion_score = None
+    promote = champion_score is None or challenger_score >= champion_score + promotion_margin
+    for r in result.rows:
+        r["challenger_score"] = challenger_score
+        r["champion_score_before"] = champion_score
+    if not promote:
+        result.champion = current_champion
+        return result
+    pipe, p_val, threshold = fitted[best["model_version"]]
+    calibrator = CalibratedClassifierCV(FrozenEstimator(pipe), method="isotonic").fit(X_val, y_val)
+    p_cal = calibrator.predict_proba(X_val)[:, 1]
+    medians = split.train[features].median(numeric_only=True).to_dict()
+    importance = _occlusion_importance(pipe, X_val, medians)
+    bundle = {
+        "version": best["model_version"],
+        "target": target,
+        "features": features,
+        "raw_model": pipe,
+        "calibrated_model": calibrator,
+        "threshold": threshold,
+        "medians": medians,
+        "attribution_features": importance[:8],
+        "lift": lift_table(y_val, p_cal).to_dict("records"),
+        "reliability": reliability_table(y_val, p_cal).to_dict("records"),
+        "calibrated_metrics": metrics(y_val, p_cal, threshold),
+    }
+    if artefact_dir is not None:
+        artefact_dir.mkdir(parents=True, exist_ok=True)
+        path = artefact_dir / f"{best['model_version']}.joblib"
+        joblib.dump(bundle, path)
+        best["artefact_path"] = str(path)
+        best["artefact_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    result.champion = best
+    result.promoted = True
+    result.bundle = bundle
+    result.validation_scores = (y_val, p_cal)
+    return result
+
+
+def _occlusion_importance(pipe: Pipeline, X: pd.DataFrame, medians: dict) -> list[str]:
+    base = pipe.predict_proba(X)[:, 1]
+    scores = {}
+    for name in X.columns:
+        occluded = X.copy()
+        occluded[name] = medians.get(name, np.nan)
+        scores[name] = float(np.mean(np.abs(base - pipe.predict_proba(occluded)[:, 1])))
+    return sorted(scores, key=lambda n: (-scores[n], n))
+
+
+def score(bundle: dict, features: pd.DataFrame, tiers: dict[str, float]) -> pd.DataFrame:
+    """Calibrated probability, percentile, risk tier and top-3 contributing features per customer."""
+    X = features[bundle["features"]]
+    model = bundle["calibrated_model"]
+    p = model.predict_proba(X)[:, 1]
+    out = pd.DataFrame({"customer_id": features.customer_id.to_numpy(), "probability": p})
+    out["percentile"] = pd.Series(p).rank(pct=True, method="max").to_numpy()
+    ordered = sorted(tiers.items(), key=lambda kv: -kv[1])
+    tier = np.full(len(p), "low", dtype=object)
+    for name, cut in reversed(ordered):
+        tier = np.where(p >= cut, name, tier)
+    out["risk_tier"] = tier
+    raw = bundle["raw_model"]
+    base = raw.predict_proba(X)[:, 1]
+    contributions = {}
+    for name in bundle["attribution_features"]:
+        occluded = X.copy()
+        occluded[name] = bundle["medians"].get(name, np.nan)
+        contributions[name] = base - raw.predict_proba(occluded)[:, 1]
+    contrib = pd.DataFrame(contributions)
+    top = np.argsort(-np.abs(contrib.to_numpy()), axis=1)[:, :3] if len(contrib.columns) else np.empty((len(p), 0), int)
+    names = np.array(contrib.columns)
+    for i in range(3):
+        has = top.shape[1] > i
+        out[f"top_feature_{i + 1}"] = names[top[:, i]] if has else None
+        out[f"top_feature_{i + 1}_effect"] = contrib.to_numpy()[np.arange(len(p)), top[:, i]] if has else np.nan
+    out["model_version"] = bundle["version"]
+    return out
+
+
+def empty_predictions() -> pd.DataFrame:
+    """The predictions table's columns, with no rows: what scoring returns before any model exists."""
+    columns = {
+        "customer_id": "string",
+        "probability": "float64",
+        "percentile": "float64",
+        "risk_tier": "string",
+        "top_feature_1": "string",
+        "top_feature_1_effect": "float64",
+        "top_feature_2": "string",
+        "top_feature_2_effect": "float64",
+        "top_feature_3": "string",
+        "top_feature_3_effect": "float64",
+        "model_version": "string",
+        "scored_at": "datetime64[us]",
+    }
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def predictions_table(registry: pd.DataFrame, load_features, target: str, tiers: dict[str, float]) -> pd.DataFrame:
+    """The `<target>_predictions` models: score the customers with the target's current champion in
+    the registry (its latest row with is_champion), or return an empty, typed table when there is none.
+    `load_features(columns)` returns dim_customer_features with only those columns (plus the keys), so
+    only what the champion uses leaves the warehouse."""
+    champions = registry[(registry.target == target) & registry.is_champion.astype(bool)].sort_values("trained_at")
+    if champions.empty:
+        # no label window has passed yet (young or small data): an empty table, not a failure
+        return empty_predictions()
+    bundle = joblib.load(champions.iloc[-1].artefact_path)
+    features = load_features(bundle["features"]).sort_values("customer_id").reset_index(drop=True)
+    out = score(bundle, features, tiers)
+    out["scored_at"] = features.as_of_date.max()
+    return out

@@ -1,0 +1,90 @@
+"""Publish the built marts to a separate DuckDB file for BI tools, swapped in atomically.
+
+    cj publish          (make publish)
+
+DuckDB lets one process write a database file. A BI tool holding the build's
+warehouse open would block `dbt build`, and could read half-built tables. So
+BI tools read `warehouse/bi/customer_journey.duckdb` instead: after a build,
+this copies every table and view of the `marts`, `ml` and `activation`
+schemas into a new file beside it (views as tables, so the copy stands alone;
+the deprecated aliases of renamed tables as views over their new names) and
+renames it over the published one in one step. A reader that has the
+old file open keeps reading the old, complete data until it reconnects; a
+reader that connects after the swap sees the new data; nobody sees a mix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import duckdb
+
+DESCRIPTION = __doc__.split("\n\n")[0]
+SCHEMAS = ("marts", "ml", "activation")
+
+# the names public tables had before 0.2.0 (models/deprecated/): views in the published copy too
+DEPRECATED_ALIASES = {
+    "marts.customer_features": "marts.dim_customer_features",
+    "marts.customer_feature_snapshots": "marts.fct_customer_feature_snapshots",
+    "marts.customer_labels": "marts.fct_customer_labels",
+    "marts.quarantined_rows": "marts.fct_quarantined_rows",
+    "marts.customer_features_scaled": "ml.customer_features_scaled",
+    "marts.feature_scaling_params": "ml.feature_scaling_params",
+    "marts.segment_profiles": "ml.segment_profiles",
+    "marts.action_performance": "activation.action_performance",
+    "marts.next_best_actions": "activation.next_best_actions",
+}
+
+
+def publish(source: Path, target: Path, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, int]:
+    """Copy the tables of `schemas` from `source` into a fresh file, then atomically replace `target`."""
+    if not source.exists():
+        raise SystemExit(f"no warehouse at {source}: run `make build` (or dbt build) first")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    copied: dict[str, int] = {}
+    con = duckdb.connect(str(staging))
+    try:
+        # attached under its own catalog name: the views dbt wrote name their tables with it
+        catalog = source.stem
+        con.execute(f"attach '{source}' as \"{catalog}\" (read_only)")
+        wanted = ", ".join(repr(s) for s in schemas)
+        relations = con.execute(
+            f"select schema_name, table_name from duckdb_tables() "
+            f"where database_name = ? and schema_name in ({wanted}) "
+            f"union all select schema_name, view_name from duckdb_views() "
+            f"where database_name = ? and schema_name in ({wanted}) and not internal "
+            "order by 1, 2",
+            [catalog, catalog],
+        ).fetchall()
+        for schema, name in relations:
+            if f"{schema}.{name}" in DEPRECATED_ALIASES:
+                continue
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f'create table "{schema}"."{name}" as select * from "{catalog}"."{schema}"."{name}"')
+            copied[f"{schema}.{name}"] = con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+        for alias, table in DEPRECATED_ALIASES.items():
+            if table in copied:
+                con.execute(f"create view {alias} as select * from {table}")
+        con.execute(f'detach "{catalog}"')
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(staging, target)  # atomic on the same file system
+    return copied
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument(
+        "--source", type=Path, default=Path(os.environ.get("CJ_DUCKDB_PATH", "warehouse/customer_journey.duckdb"))
+    )
+    ap.add_argument("--target", type=Path, default=Path("warehouse/bi/customer_journey.duckdb"))
+
+
+def run(args: argparse.Namespace) -> int:
+    copied = publish(args.source, args.target)
+    print(f"published {len(copied)} tables ({sum(copied.values()):,} rows) to {args.target}")
+    return 0

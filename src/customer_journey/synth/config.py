@@ -1,0 +1,56 @@
+"""The generator's settings, and the manifest that keeps them beside a data set."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass
+class SynthConfig:
+    customers: int = 3_000
+    days: int = 120
+    seed: int = 42
+    start: str = "2025-06-01"
+    visitors_ratio: float = 0.5
+    dirt_rate: float = 0.01
+    late_rate: float = 0.02
+    late_days: int = 3
+    shared_device_rate: float = 0.02
+    chunk_size: int = 20_000
+    # [first day, end day) of every window generated so far
+    windows: list[list[int]] = field(default_factory=list)
+
+    @property
+    def visitors(self) -> int:
+        return int(round(self.customers * self.visitors_ratio))
+
+    @property
+    def epoch(self) -> int:
+        """Seconds since 1970-01-01 of day 0 (the start date, UTC)."""
+        return utc_epoch(self.start)
+
+
+def utc_epoch(start: str) -> int:
+    d = date.fromisoformat(start)
+    return int((datetime(d.year, d.month, d.day) - datetime(1970, 1, 1)).total_seconds())
+
+
+def manifest_path(out: Path) -> Path:
+    return out / "_truth" / "manifest.json"
+
+
+def load_manifest(out: Path) -> SynthConfig:
+    """The settings (and windows) of the data set in `out`, as the last run wrote them."""
+    path = manifest_path(out)
+    if not path.exists():
+        raise SystemExit(f"--append-days: {path} not found; generate a data set into {out} first")
+    return SynthConfig(**json.loads(path.read_text()))
+
+
+def write_manifest(cfg: SynthConfig, out: Path) -> None:
+    manifest_path(out).write_text(json.dumps(asdict(cfg), indent=2))

@@ -16,6 +16,7 @@ DBT := $(WITH_SALT) $(BIN)/dbt
 .PHONY: setup build test lint sample docs clean loop bench publish browser metrics test-spark
 
 $(STAMP): pyproject.toml
+	@echo "==> installing the Python packages into $(VENV) (first time on a machine: about 2 minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	rm -f $(VENV)/.installed-*
@@ -31,6 +32,7 @@ build: setup
 	$(DBT) build
 
 lint: setup
+	@echo "==> lint: ruff, mypy, sqlfluff (about a minute), project checks, reference docs, dbt-bouncer"
 	$(BIN)/ruff check src tests/python models bench
 	$(BIN)/ruff format --check src tests/python models bench
 	$(BIN)/mypy src/customer_journey
@@ -40,7 +42,8 @@ lint: setup
 	env $$([ -t 1 ] || echo COLUMNS=200) $(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml --show-all-failures
 
 test: setup lint browser
-	$(WITH_SALT) $(BIN)/pytest
+	@echo "==> pytest: each file's dots print as its tests pass; the dbt builds make it take about 12 minutes on 2 cores"
+	$(WITH_SALT) $(BIN)/pytest --durations=15
 
 # the docs test's headless browser: Debian's chromium, installed once
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -5,6 +5,7 @@
     cj publish ...       copy the marts to a separate DuckDB file for BI tools
     cj check ...         the dbt project's coverage gate (descriptions, primary-key tests)
     cj spark-check ...   the SQL layers on Apache Spark agree with DuckDB
+    cj import ...        turn a real export (invoice lines, an event log) into the raw tables
 
 `cj <command> --help` shows each command's options.
 """
@@ -15,6 +16,7 @@ import argparse
 import sys
 from types import ModuleType
 
+from customer_journey.importers import cli as import_cli
 from customer_journey.ops import loop, project_checks, publish, spark_check
 from customer_journey.synth import cli as synth_cli
 
@@ -25,6 +27,7 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
     "publish": (publish, "copy the built marts to warehouse/bi/ for BI tools, swapped in atomically"),
     "check": (project_checks, "coverage gate: descriptions and primary-key tests of every model"),
     "spark-check": (spark_check, "build the SQL layers on DuckDB and on local Spark and compare the marts"),
+    "import": (import_cli, "turn a real export (invoice lines, an event log) into the raw tables (docs/importers.md)"),
 }
 
 

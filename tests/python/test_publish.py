@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import duckdb
+import pytest
 
-from conftest import run_dbt
-from customer_journey.ops.publish import publish
+from conftest import REPO, run_dbt
+from customer_journey.ops.publish import PublishRefused, publish
 
 
 def test_reader_keeps_consistent_data_while_a_build_and_publish_run(e2e_warehouse, e2e_data, tmp_path):
@@ -66,3 +71,82 @@ def test_reader_keeps_consistent_data_while_a_build_and_publish_run(e2e_warehous
     fresh = duckdb.connect(str(published), read_only=True)
     after = fresh.execute("select count(*), sum(event_count) from marts.fct_sessions").fetchone()
     assert after[0] > expected[0] and after[1] == expected[1]  # more, shorter sessions; the same events
+
+
+def _warehouse_copy(e2e_warehouse, tmp_path) -> Path:
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(e2e_warehouse, work / "warehouse.duckdb")
+    return work
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".tmp", ".tmp.wal")))
+
+
+def test_a_failed_build_is_not_published(e2e_warehouse, e2e_data, tmp_path):
+    work = _warehouse_copy(e2e_warehouse, tmp_path)
+    published = tmp_path / "bi" / "customer_journey.duckdb"
+    publish(work / "warehouse.duckdb", published)
+    before = published.stat().st_mtime_ns
+    # an error-severity data test fails: the build is recorded as failed
+    result = run_dbt(
+        ["build", "--select", "rpt_quarantine_summary", "--vars", "{quarantine_error_rate: -1}"], e2e_data, work
+    )
+    assert result.returncode != 0
+    with pytest.raises(PublishRefused, match=r"its last `dbt build` failed \(1 failed: quarantine_rate_below_error"):
+        publish(work / "warehouse.duckdb", published)
+    assert published.stat().st_mtime_ns == before and _leftovers(published.parent) == []
+    # a good build publishes again
+    assert run_dbt(["build", "--select", "rpt_quarantine_summary"], e2e_data, work).returncode == 0
+    assert publish(work / "warehouse.duckdb", published)["marts.rpt_quarantine_summary"] > 0
+
+
+def test_a_killed_build_is_not_published(e2e_warehouse, e2e_data, tmp_path):
+    work = _warehouse_copy(e2e_warehouse, tmp_path)
+    env = {
+        **os.environ,
+        "CJ_RAW_PATH": str(e2e_data),
+        "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
+        "CJ_DUCKDB_TEMP_DIR": str(work / "tmp"),
+        "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "test-salt-0123456789",
+        "PYTHONUNBUFFERED": "1",
+    }
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    proc = subprocess.Popen(
+        [dbt, "run", "--select", "+fct_orders", "--target-path", str(work / "t"), "--log-path", str(work / "l")],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    for line in proc.stdout:  # the hooks ran once the first model starts
+        if "START sql" in line:
+            break
+    proc.kill()
+    proc.wait()
+    with pytest.raises(PublishRefused, match="has not finished"):
+        publish(work / "warehouse.duckdb", tmp_path / "bi" / "customer_journey.duckdb")
+    assert _leftovers(tmp_path / "bi") == []
+
+
+def test_publish_refuses_cleanly_while_a_build_holds_the_warehouse(e2e_warehouse, tmp_path):
+    work = _warehouse_copy(e2e_warehouse, tmp_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+            str(work / "warehouse.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(PublishRefused, match="another process holds it"):
+            publish(work / "warehouse.duckdb", tmp_path / "bi" / "customer_journey.duckdb")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _leftovers(tmp_path / "bi") == []

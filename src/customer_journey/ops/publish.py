@@ -11,6 +11,12 @@ the deprecated aliases of renamed tables as views over their new names) and
 renames it over the published one in one step. A reader that has the
 old file open keeps reading the old, complete data until it reconnects; a
 reader that connects after the swap sees the new data; nobody sees a mix.
+
+Only a warehouse whose last `dbt run` / `dbt build` succeeded is published
+(_cj_meta.build_status, written by the build's hooks): after a failed or
+interrupted build, or while a build holds the warehouse, it refuses with a
+message and leaves the published copy as it was. It never leaves a
+temporary file behind.
 """
 
 from __future__ import annotations
@@ -38,42 +44,85 @@ DEPRECATED_ALIASES = {
 }
 
 
+class PublishRefused(SystemExit):
+    """The warehouse cannot be published now; the message says why and what to do."""
+
+
+def last_build_status(con: duckdb.DuckDBPyConnection, catalog: str) -> tuple[str, str, str]:
+    """(status, command, detail) of the last build recorded in the attached warehouse `catalog`."""
+    found = con.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = '_cj_meta' "
+        "and table_name = 'build_status'",
+        [catalog],
+    ).fetchall()[0][0]
+    if not found:
+        return ("unknown", "", "no build of this project recorded its status here")
+    row = con.execute(f'select status, command, detail from "{catalog}"._cj_meta.build_status').fetchall()[0]
+    return (row[0], row[1], row[2])
+
+
+def _attach(con: duckdb.DuckDBPyConnection, source: Path, catalog: str, target: Path) -> None:
+    literal = str(source).replace("'", "''")
+    try:
+        con.execute(f"attach '{literal}' as \"{catalog}\" (read_only)")
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise PublishRefused(
+            f"cannot publish {source}: another process holds it (a build still running?). "
+            f"Publish after it ends; {target} is unchanged. DuckDB said: {str(error).splitlines()[0]}"
+        ) from None
+
+
 def publish(source: Path, target: Path, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, int]:
     """Copy the tables of `schemas` from `source` into a fresh file, then atomically replace `target`."""
     if not source.exists():
-        raise SystemExit(f"no warehouse at {source}: run `make build` (or dbt build) first")
+        raise PublishRefused(f"no warehouse at {source}: run `make build` (or dbt build) first")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
     copied: dict[str, int] = {}
-    con = duckdb.connect(str(staging))
     try:
-        # attached under its own catalog name: the views dbt wrote name their tables with it
-        catalog = source.stem
-        con.execute(f"attach '{source}' as \"{catalog}\" (read_only)")
-        wanted = ", ".join(repr(s) for s in schemas)
-        relations = con.execute(
-            f"select schema_name, table_name from duckdb_tables() "
-            f"where database_name = ? and schema_name in ({wanted}) "
-            f"union all select schema_name, view_name from duckdb_views() "
-            f"where database_name = ? and schema_name in ({wanted}) and not internal "
-            "order by 1, 2",
-            [catalog, catalog],
-        ).fetchall()
-        for schema, name in relations:
-            if f"{schema}.{name}" in DEPRECATED_ALIASES:
-                continue
-            con.execute(f'create schema if not exists "{schema}"')
-            con.execute(f'create table "{schema}"."{name}" as select * from "{catalog}"."{schema}"."{name}"')
-            copied[f"{schema}.{name}"] = con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
-        for alias, table in DEPRECATED_ALIASES.items():
-            if table in copied:
-                con.execute(f"create view {alias} as select * from {table}")
-        con.execute(f'detach "{catalog}"')
-        con.execute("checkpoint")
+        con = duckdb.connect(str(staging))
+        try:
+            # attached under its own catalog name: the views dbt wrote name their tables with it
+            catalog = source.stem
+            _attach(con, source, catalog, target)
+            status, command, detail = last_build_status(con, catalog)
+            if status != "succeeded":
+                what = {
+                    "running": f"its last `dbt {command}` has not finished (still running, or killed)",
+                    "failed": f"its last `dbt {command}` failed ({detail})",
+                }.get(status, detail)
+                raise PublishRefused(
+                    f"not publishing {source}: {what}. Fix it and build again (`make build`); {target} is unchanged."
+                )
+            wanted = ", ".join(repr(s) for s in schemas)
+            relations = con.execute(
+                f"select schema_name, table_name from duckdb_tables() "
+                f"where database_name = ? and schema_name in ({wanted}) "
+                f"union all select schema_name, view_name from duckdb_views() "
+                f"where database_name = ? and schema_name in ({wanted}) and not internal "
+                "order by 1, 2",
+                [catalog, catalog],
+            ).fetchall()
+            for schema, name in relations:
+                if f"{schema}.{name}" in DEPRECATED_ALIASES:
+                    continue
+                con.execute(f'create schema if not exists "{schema}"')
+                con.execute(f'create table "{schema}"."{name}" as select * from "{catalog}"."{schema}"."{name}"')
+                copied[f"{schema}.{name}"] = con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            for alias, table in DEPRECATED_ALIASES.items():
+                if table in copied:
+                    con.execute(f"create view {alias} as select * from {table}")
+            con.execute(f'detach "{catalog}"')
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(staging, target)  # atomic on the same file system
     finally:
-        con.close()
-    os.replace(staging, target)  # atomic on the same file system
+        staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
     return copied
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from customer_journey.synth.config import SynthConfig
+from customer_journey.synth.config import SynthConfig, load_manifest
 from customer_journey.synth.generate import force_clean, generate
 from customer_journey.synth.marketing import read_plan
 from customer_journey.synth.schemas import RAW_TABLES
+from customer_journey.synth.shapes import DEFAULT_SHAPE, SHAPES
 
 DESCRIPTION = "Synthetic customer-journey generator: writes the raw tables as Parquet."
 
@@ -26,9 +27,26 @@ def _positive(text: str) -> int:
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument(
-        "--customers", type=_positive, default=3_000, help="signed-up customers (anonymous visitors come on top)"
+        "--shape",
+        choices=tuple(SHAPES),
+        default=None,
+        help="data-shape regime: "
+        # argparse formats help with %: a summary's "97 %" must be escaped
+        + "; ".join(f"{s.name}: {s.summary}" for s in SHAPES.values()).replace("%", "%%")
+        + f". Without --shape: {DEFAULT_SHAPE} (with --append-days: the data set's own shape).",
     )
-    ap.add_argument("--days", type=_positive, default=120, help="days of history from --start")
+    ap.add_argument(
+        "--customers",
+        type=_positive,
+        default=None,
+        help="signed-up customers, anonymous visitors come on top (default: the shape's, 3000 unless it says otherwise)",
+    )
+    ap.add_argument(
+        "--days",
+        type=_positive,
+        default=None,
+        help="days of history from --start (default: the shape's, 120 unless it says otherwise)",
+    )
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--start", default="2025-06-01", help="first day (UTC), YYYY-MM-DD")
     ap.add_argument("--out", required=True, type=Path, help="output folder: one sub-folder per raw table")
@@ -53,9 +71,12 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.force and args.append_days is None:
         force_clean(args.out)
+    if args.append_days is not None:
+        _check_appended_shape(args)
     cfg = SynthConfig(
-        customers=args.customers,
-        days=args.days,
+        shape=args.shape or DEFAULT_SHAPE,
+        customers=args.customers or 0,
+        days=args.days or 0,
         seed=args.seed,
         start=args.start,
         visitors_ratio=args.visitors_ratio,
@@ -76,6 +97,17 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _check_appended_shape(args: argparse.Namespace) -> None:
+    """--append-days continues the data set's own shape: a different --shape is a mistake."""
+    if args.shape is None:
+        return
+    existing = load_manifest(args.out).shape
+    if args.shape != existing:
+        raise SystemExit(
+            f"--shape {args.shape}: the data set in {args.out} has shape {existing!r}; --append-days keeps it"
+        )
 
 
 def main(argv: list[str] | None = None, prog: str = "cj synth") -> int:

@@ -7,13 +7,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from customer_journey.synth.shapes import DEFAULT_SHAPE, Shape, get_shape
+
 SECONDS_PER_DAY = 86_400.0
 
 
 @dataclass
 class SynthConfig:
-    customers: int = 3_000
-    days: int = 120
+    # 0: the shape's default (3,000 customers and 120 days unless the shape says otherwise)
+    customers: int = 0
+    days: int = 0
     seed: int = 42
     start: str = "2025-06-01"
     visitors_ratio: float = 0.5
@@ -24,6 +27,17 @@ class SynthConfig:
     chunk_size: int = 20_000
     # [first day, end day) of every window generated so far
     windows: list[list[int]] = field(default_factory=list)
+    # the data-shape regime (shapes.SHAPES); a manifest written before shapes existed is the default
+    shape: str = DEFAULT_SHAPE
+
+    def __post_init__(self) -> None:
+        shape = get_shape(self.shape)
+        self.customers = self.customers or shape.customers
+        self.days = self.days or shape.days
+
+    @property
+    def regime(self) -> Shape:
+        return get_shape(self.shape)
 
     @property
     def visitors(self) -> int:

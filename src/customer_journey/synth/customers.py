@@ -1,4 +1,7 @@
-"""The customers table: one row per signed-up customer, written once with the first window."""
+"""The customers table: one row per signed-up customer, written once with the first window.
+
+In a shape without sign-up data it holds only customer_id and signup_at = the first activity.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,14 @@ def generate_customers(cfg: SynthConfig, lat: Latent) -> pa.Table:
     age_mean = np.array([42, 33, 29, 38, 45, 30])[lat.persona[:n]]
     birth_year = 2025 - np.clip(np.round(rng.normal(age_mean, 9)), 18, 85).astype(int)
     gender = rng.choice(4, size=n, p=[0.48, 0.46, 0.02, 0.04])
+    if not cfg.regime.signup_data:
+        # an export without sign-up data: who the customer is, and when they were first active
+        return pa.table(
+            {
+                "customer_id": pa.array(customer_ids(idx), pa.string()),
+                "signup_at": ts_strings(cfg.epoch, lat.first_visit[:n]),
+            }
+        )
     return pa.table(
         {
             "customer_id": pa.array(customer_ids(idx), pa.string()),

@@ -43,14 +43,20 @@ DUPLICATING_KINDS = ("exact_duplicate", "duplicate_event_id")
 
 
 def inject_dirt(
-    table_name: str, data: pa.Table, due: np.ndarray, rate: float, rng: np.random.Generator
+    table_name: str,
+    data: pa.Table,
+    due: np.ndarray,
+    rate: float,
+    rng: np.random.Generator,
+    kinds: dict[str, float] | None = None,
 ) -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """Return the dirtied table, the rows' due times, and each row's dirt kind (None when clean).
 
+    `kinds` (default: the table's DIRT_KINDS) are the kinds of dirt a data shape allows.
     Dirt is recorded per row and reported in `_truth/dirt` only when the row is
     actually written, so rows still waiting in `_pending/` are not counted.
     """
-    kinds = DIRT_KINDS.get(table_name, {})
+    kinds = DIRT_KINDS.get(table_name, {}) if kinds is None else kinds
     n = data.num_rows
     no_dirt = np.full(n, None, dtype=object)
     if not kinds or rate <= 0 or n == 0:

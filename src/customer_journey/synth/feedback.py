@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from customer_journey.synth import personas as P
 from customer_journey.synth.encode import customer_ids, dict_strings, ts_strings
@@ -33,12 +34,12 @@ def draw_feedback(
 ) -> tuple[pa.Table, np.ndarray]:
     """The feedback rows and their times (days; reviews and NPS come days after what they rate)."""
     o_p = orders.persona
-    rev = rng.random(len(orders.ent)) < P.PARAMS.review_p[o_p]
+    rev = rng.random(len(orders.ent)) < lat.params.review_p[o_p]
     f_ent = [orders.ent[rev]]
     f_order = [orders.ids[rev].astype(float)]
     f_t = [orders.t[rev] + rng.uniform(3, 14, size=rev.sum())]
     f_type = [np.zeros(rev.sum(), dtype=int)]
-    f_score = [np.clip(np.round(rng.normal(P.PARAMS.review_mean[o_p[rev]], 0.8)), 1, 5)]
+    f_score = [np.clip(np.round(rng.normal(lat.params.review_mean[o_p[rev]], 0.8)), 1, 5)]
     f_topic = [rng.integers(0, 4, size=rev.sum())]
     fp = lat.first_purchase[ents]
     nps = lat.is_customer[ents] & np.isfinite(fp) & (fp >= d0) & (fp < d1) & (rng.random(len(ents)) < 0.4)
@@ -46,7 +47,7 @@ def draw_feedback(
     f_order.append(np.full(nps.sum(), np.nan))
     f_t.append(fp[nps] + rng.uniform(20, 40, size=nps.sum()))
     f_type.append(np.ones(nps.sum(), dtype=int))
-    f_score.append(np.clip(np.round(rng.normal(P.PARAMS.nps_mean[lat.persona[ents][nps]], 1.5)), 0, 10))
+    f_score.append(np.clip(np.round(rng.normal(lat.params.nps_mean[lat.persona[ents][nps]], 1.5)), 0, 10))
     f_topic.append(np.full(nps.sum(), 4))
     sup = (events.type == TYPE_CODE["support_contact"]) & lat.is_customer[events.ent]
     sup_ent, sup_t = events.ent[sup], events.t[sup]
@@ -80,3 +81,10 @@ def draw_feedback(
         schema=FEEDBACK_SCHEMA,
     )
     return table, ft
+
+
+def of_types(table: pa.Table, times: np.ndarray, types: tuple[str, ...]) -> tuple[pa.Table, np.ndarray]:
+    """The feedback rows (and their times) of the given feedback types only."""
+    keep = pc.is_in(table.column("feedback_type"), value_set=pa.array(types, pa.string()))
+    mask = keep.to_numpy(zero_copy_only=False)
+    return table.filter(keep), times[mask]

@@ -44,6 +44,8 @@ def generate(
     if plan and append_days is None:
         raise SystemExit("a plan of actions needs --append-days: actions are sent on the first appended day")
     cfg, d0, d1 = _window(cfg, out, append_days)
+    if plan and not cfg.regime.writes("marketing_actions"):
+        raise SystemExit(f"a plan of actions needs a marketing_actions table, which shape {cfg.shape!r} does not write")
     started = time.time()
     lat = draw_latent(cfg)
     plan_entities = plan_arrays(plan, lat) if plan else None
@@ -87,7 +89,12 @@ def _write_customers(
 ) -> None:
     """The customers table (with its dirt) and the ground truth: once, with the first window."""
     customers, _, kinds = inject_dirt(
-        "customers", generate_customers(cfg, lat), np.zeros(cfg.customers), cfg.dirt_rate, rng
+        "customers",
+        generate_customers(cfg, lat),
+        np.zeros(cfg.customers),
+        cfg.dirt_rate,
+        rng,
+        cfg.regime.dirt_kinds("customers"),
     )
     dirt_log.record("customers", customers, kinds, np.zeros(len(kinds), dtype=bool))
     writer.write("customers", 0, customers)
@@ -111,7 +118,7 @@ def _write_chunk(
     produced = generate_chunk(cfg, lat, chunk, lo, hi, d0, d1, plan)
     rng = np.random.default_rng([cfg.seed, 8, chunk, d0])
     for table, (data, due) in produced.items():
-        data, due, kinds = inject_dirt(table, data, due, cfg.dirt_rate, rng)
+        data, due, kinds = inject_dirt(table, data, due, cfg.dirt_rate, rng, cfg.regime.dirt_kinds(table))
         late = np.zeros(len(due), dtype=bool)
         if table == "events":
             # late arrivals: a share of the window's last days is held back until the next append

@@ -99,7 +99,7 @@ def draw_sessions(rng: np.random.Generator, lat: Latent, ents: np.ndarray, d0: i
     is_signup = (kind == SIGNUP) | first_is_signup
     after_signup = t >= lat.signup[ent]
     after_fp = t > lat.first_purchase[ent]
-    purchase = (kind == FIRST_PURCHASE) | ((kind == REGULAR) & after_fp & (rng.random(n_s) < P.PARAMS.repeat_buy_p[sp]))
+    purchase = (kind == FIRST_PURCHASE) | ((kind == REGULAR) & after_fp & (rng.random(n_s) < lat.repeat_buy_p[ent]))
     gap_stage_purchase = np.isin(gap, [g for g, x in enumerate(P.GAPS) if x.stage == "purchase"])
     cart_abandon = ~purchase & ((gap_stage_purchase) | ((kind == REGULAR) & (rng.random(n_s) < 0.12)))
     # device: the primary device 70% of the time
@@ -137,7 +137,7 @@ def _session_times(
     start = np.maximum(lat.first_visit[ents], d0)
     end = np.minimum(lat.churn[ents], d1)
     span = np.clip(end - start, 0.0, None)
-    n_reg = rng.poisson(P.PARAMS.session_rate[persona] * span)
+    n_reg = rng.poisson(lat.params.session_rate[persona] * span)
     n = int(n_reg.sum())
     pieces = [(np.repeat(ents, n_reg), np.repeat(start, n_reg) + rng.random(n) * np.repeat(span, n_reg), REGULAR, -1)]
 
@@ -159,7 +159,7 @@ def _session_times(
 
 
 def draw_events(rng: np.random.Generator, lat: Latent, sessions: Sessions) -> Events:
-    sess, pos, type_ = _event_skeleton(rng, sessions)
+    sess, pos, type_ = _event_skeleton(rng, sessions, lat.params)
     n_e = len(sess)
     gaps_s = rng.exponential(45.0 / SECONDS_PER_DAY, size=n_e)
     first_of_sess = np.r_[True, sess[1:] != sess[:-1]][:n_e]
@@ -175,7 +175,9 @@ def draw_events(rng: np.random.Generator, lat: Latent, sessions: Sessions) -> Ev
     return Events(sess=sess, pos=pos, type=type_, t=t, ent=ent, identified=identified)
 
 
-def _event_skeleton(rng: np.random.Generator, s: Sessions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _event_skeleton(
+    rng: np.random.Generator, s: Sessions, params: P.PersonaParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(session, position, type) of every event, sorted by session and position."""
     n_s = len(s.ent)
     sess_idx = np.arange(n_s)
@@ -186,7 +188,7 @@ def _event_skeleton(rng: np.random.Generator, s: Sessions) -> tuple[np.ndarray, 
     ident = s.is_signup | s.login_mid
     ident_type = np.where(s.is_signup[ident], TYPE_CODE["sign_up"], TYPE_CODE["login"])
     segments.append((sess_idx[ident], np.ones(ident.sum()), ident_type))
-    nb = np.minimum(rng.poisson(P.PARAMS.browse_mu[s.persona]), 30)
+    nb = np.minimum(rng.poisson(params.browse_mu[s.persona]), 30)
     b_sess = np.repeat(sess_idx, nb)
     b_pos = 2 + np.arange(len(b_sess)) - np.repeat(np.cumsum(nb) - nb, nb)
     b_type = np.array([TYPE_CODE[t] for t in BROWSE_TYPES])[rng.choice(3, size=len(b_sess), p=BROWSE_WEIGHTS)]

@@ -31,14 +31,18 @@ class Latent:
     acquisition: np.ndarray
     favourite_category: np.ndarray
     is_customer: np.ndarray
+    params: P.PersonaParams  # the shape's persona parameters
+    repeat_buy_p: np.ndarray  # purchase probability of a session after the first purchase
 
 
 def draw_latent(cfg: SynthConfig) -> Latent:
     """Every entity's latent state: customers first (entity i is customer C{i:07d}), then visitors."""
     rng = np.random.default_rng([cfg.seed, 0])
+    shape = cfg.regime
+    params = shape.persona_params()
     n_c, n_v = cfg.customers, cfg.visitors
     n = n_c + n_v
-    share = P.PARAMS.share[:-1] / P.PARAMS.share[:-1].sum()
+    share = params.share[:-1] / params.share[:-1].sum()
     persona = np.concatenate([rng.choice(len(share), size=n_c, p=share), np.full(n_v, P.VISITOR)]).astype(np.int8)
     is_customer = np.arange(n) < n_c
     horizon = float(cfg.days)
@@ -48,17 +52,17 @@ def draw_latent(cfg: SynthConfig) -> Latent:
         np.minimum(first_visit + rng.exponential(1.5, size=n), horizon - 0.01),
         np.inf,
     )
-    buyer = is_customer & (rng.random(n) < P.PARAMS.buyer_p[persona])
+    buyer = is_customer & (rng.random(n) < params.buyer_p[persona])
     first_purchase = np.where(
         buyer,
-        np.maximum(signup, first_visit) + rng.exponential(P.PARAMS.first_purchase_mean_days[persona]),
+        np.maximum(signup, first_visit) + rng.exponential(params.first_purchase_mean_days[persona]),
         np.inf,
     )
-    churn = first_visit + rng.exponential(1.0 / P.PARAMS.churn_hazard[persona])
+    churn = first_visit + rng.exponential(1.0 / params.churn_hazard[persona])
     # a customer is active at least until sign-up
     churn = np.where(is_customer, np.maximum(churn, signup + 0.01), churn)
     gap_time, gap_caused, churn, first_purchase = _gap_exposures(rng, first_visit, first_purchase, churn, horizon)
-    n_devices, device_kind, anon_index, anon_ids = _devices(rng, cfg, persona, is_customer)
+    n_devices, device_kind, anon_index, anon_ids = _devices(rng, cfg, params, persona, is_customer)
     acquisition = rng.choice(len(P.ACQUISITION_CHANNELS), size=n, p=P.ACQUISITION_WEIGHTS).astype(np.int8)
     favourite_category = rng.integers(0, len(P.CATEGORIES), size=n).astype(np.int8)
     return Latent(
@@ -76,6 +80,8 @@ def draw_latent(cfg: SynthConfig) -> Latent:
         acquisition=acquisition,
         favourite_category=favourite_category,
         is_customer=is_customer,
+        params=params,
+        repeat_buy_p=shape.repeat_buy_p(cfg.seed, persona, params),
     )
 
 
@@ -119,13 +125,13 @@ def _gap_exposures(
 
 
 def _devices(
-    rng: np.random.Generator, cfg: SynthConfig, persona: np.ndarray, is_customer: np.ndarray
+    rng: np.random.Generator, cfg: SynthConfig, params: P.PersonaParams, persona: np.ndarray, is_customer: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(n_devices, device_kind, anon_index, anon_ids): up to three devices per entity, each with an
     anonymous id; a few customers' second device is another customer's first (a shared device)."""
     n, n_c = len(persona), cfg.customers
     n_devices = rng.choice([1, 2, 3], size=n, p=[0.55, 0.35, 0.10])
-    is_app = rng.random((n, 3)) < P.PARAMS.app_share[persona][:, None]
+    is_app = rng.random((n, 3)) < params.app_share[persona][:, None]
     device_kind = np.where(
         is_app,
         2 + (rng.random((n, 3)) < 0.45),  # ios / android

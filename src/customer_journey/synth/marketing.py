@@ -83,7 +83,7 @@ def _outcomes(
     opened = ~holdout & (rng.random(n_a) < p_open)
     clicked = opened & (rng.random(n_a) < 0.3)
     p_conv = (
-        np.where(alive, 1.0, 0.3) * P.PARAMS.base_conversion[mp]
+        np.where(alive, 1.0, 0.3) * lat.params.base_conversion[mp]
         + np.where(alive, 1.0, 0.5) * P.TRUE_UPLIFT[act, np.minimum(mp, 4)]
     )
     converted = rng.random(n_a) < p_conv

@@ -14,6 +14,8 @@ from customer_journey.synth.latent import Latent
 from customer_journey.synth.schemas import ORDER_ITEM_SCHEMA, ORDER_SCHEMA
 
 ORDER_STATUSES = ("completed", "cancelled", "returned")
+# the columns that say what something cost: null in a data set without prices
+PRICE_COLUMNS = ("order_amount", "discount_amount", "currency", "unit_price")
 
 
 @dataclass
@@ -35,7 +37,7 @@ def draw_orders(rng: np.random.Generator, lat: Latent, events: Events, epoch: in
     o_t = events.t[oc]
     o_p = lat.persona[o_ent]
     n_o = len(o_ent)
-    n_items = 1 + np.minimum(rng.poisson(P.PARAMS.basket_extra_mu[o_p]), 9)
+    n_items = 1 + np.minimum(rng.poisson(lat.params.basket_extra_mu[o_p]), 9)
     i_order = np.repeat(np.arange(n_o), n_items)
     i_cat = np.where(
         rng.random(len(i_order)) < 0.6,
@@ -44,11 +46,11 @@ def draw_orders(rng: np.random.Generator, lat: Latent, events: Events, epoch: in
     )
     i_prod = i_cat * 50 + rng.integers(0, 50, size=len(i_order))
     i_price = np.round(
-        P.CATEGORY_PRICE[i_cat] * P.PARAMS.price_mult[o_p][i_order] * rng.lognormal(0.0, 0.35, size=len(i_order)), 2
+        P.CATEGORY_PRICE[i_cat] * lat.params.price_mult[o_p][i_order] * rng.lognormal(0.0, 0.35, size=len(i_order)), 2
     )
     i_qty = 1 + (rng.random(len(i_order)) < 0.15)
     gross = np.bincount(i_order, weights=i_price * i_qty, minlength=n_o)
-    discounted = rng.random(n_o) < P.PARAMS.discount_p[o_p]
+    discounted = rng.random(n_o) < lat.params.discount_p[o_p]
     discount = np.round(np.where(discounted, gross * rng.choice([0.1, 0.15, 0.2, 0.3], size=n_o), 0.0), 2)
     amount = np.round(gross - discount, 2)
     status = rng.choice(3, size=n_o, p=[0.92, 0.03, 0.05])
@@ -77,3 +79,12 @@ def draw_orders(rng: np.random.Generator, lat: Latent, events: Events, epoch: in
         schema=ORDER_ITEM_SCHEMA,
     )
     return Orders(ent=o_ent, t=o_t, persona=o_p, ids=order_ids, item_order=i_order, orders=orders, items=items)
+
+
+def without_prices(table: pa.Table) -> pa.Table:
+    """`table` (orders or order items) with its price columns null: an export without prices."""
+    for name in PRICE_COLUMNS:
+        if name in table.column_names:
+            i = table.schema.get_field_index(name)
+            table = table.set_column(i, table.schema.field(i), pa.nulls(table.num_rows, table.schema.field(i).type))
+    return table

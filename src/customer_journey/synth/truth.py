@@ -1,8 +1,10 @@
 """`_truth/`: the ground truth beside the raw folders (the dbt models never read it).
 
-entities (persona, true churn parameters, gap exposures and the drop-off they caused),
-identity (every device's anonymous id and its customer), uplift (the true effect of each action
-per persona), gaps (the planted information gaps) and dirt (every injected dirty or late row).
+entities (persona, true churn parameters, gap exposures and the drop-off they caused, for every
+latent entity whatever the shape writes), identity (every device's anonymous id and its customer;
+only in shapes that write events), uplift (the true effect of each action per persona; only in
+shapes that write marketing actions), gaps (the planted information gaps) and dirt (every injected
+dirty or late row that was written).
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ def write_truth(cfg: SynthConfig, lat: Latent, out: Path) -> None:
         "signup_at": ts_strings(epoch, lat.signup),
         "first_purchase_at": ts_strings(epoch, lat.first_purchase),
         "churn_at": ts_strings(epoch, lat.churn),
-        "churn_hazard_per_day": pa.array(P.PARAMS.churn_hazard[lat.persona]),
-        "order_rate_per_day": pa.array(P.PARAMS.session_rate[lat.persona] * P.PARAMS.repeat_buy_p[lat.persona]),
+        "churn_hazard_per_day": pa.array(lat.params.churn_hazard[lat.persona]),
+        "order_rate_per_day": pa.array(lat.params.session_rate[lat.persona] * lat.repeat_buy_p),
         "dropoff_gap": dict_strings(
             tuple(g.touchpoint for g in P.GAPS), np.maximum(lat.gap_caused, 0), lat.gap_caused < 0
         ),
@@ -50,6 +52,35 @@ def write_truth(cfg: SynthConfig, lat: Latent, out: Path) -> None:
     for g, gap in enumerate(P.GAPS):
         cols[f"exposed_{gap.touchpoint}_at"] = ts_strings(epoch, lat.gap_time[:, g])
     pq.write_table(pa.table(cols), truth / "entities.parquet")
+    if cfg.regime.writes("events"):
+        _write_identity(lat, truth)
+    if cfg.regime.writes("marketing_actions"):
+        _write_uplift(lat, truth)
+    pq.write_table(
+        pa.Table.from_pylist([{**asdict(g), "is_planted": g.effect > 0} for g in P.GAPS]), truth / "gaps.parquet"
+    )
+
+
+def _write_uplift(lat: Latent, truth: Path) -> None:
+    """The true conversion uplift of each action per persona: only where marketing actions are written."""
+    acts, pers = np.meshgrid(np.arange(len(P.ACTIONS)), np.arange(len(P.CUSTOMER_PERSONAS)), indexing="ij")
+    pq.write_table(
+        pa.table(
+            {
+                "action_code": [P.ACTIONS[a] for a in acts.ravel()],
+                "persona": [P.CUSTOMER_PERSONAS[p] for p in pers.ravel()],
+                "true_uplift": P.TRUE_UPLIFT[acts.ravel(), pers.ravel()],
+                "base_conversion": lat.params.base_conversion[pers.ravel()],
+            }
+        ),
+        truth / "uplift.parquet",
+    )
+
+
+def _write_identity(lat: Latent, truth: Path) -> None:
+    """Every device (anonymous id) of every customer: only where a clickstream shows devices."""
+    n = len(lat.persona)
+    idx = np.arange(n)
     pairs_c, pairs_a = [], []
     for k in range(3):
         has = lat.is_customer & (lat.n_devices > k)
@@ -64,21 +95,6 @@ def write_truth(cfg: SynthConfig, lat: Latent, out: Path) -> None:
             }
         ),
         truth / "identity.parquet",
-    )
-    acts, pers = np.meshgrid(np.arange(len(P.ACTIONS)), np.arange(len(P.CUSTOMER_PERSONAS)), indexing="ij")
-    pq.write_table(
-        pa.table(
-            {
-                "action_code": [P.ACTIONS[a] for a in acts.ravel()],
-                "persona": [P.CUSTOMER_PERSONAS[p] for p in pers.ravel()],
-                "true_uplift": P.TRUE_UPLIFT[acts.ravel(), pers.ravel()],
-                "base_conversion": P.PARAMS.base_conversion[pers.ravel()],
-            }
-        ),
-        truth / "uplift.parquet",
-    )
-    pq.write_table(
-        pa.Table.from_pylist([{**asdict(g), "is_planted": g.effect > 0} for g in P.GAPS]), truth / "gaps.parquet"
     )
 
 

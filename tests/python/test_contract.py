@@ -30,12 +30,12 @@ def test_missing_required_table_names_table_and_pattern(tiny, tmp_path):
 def test_missing_required_column_names_table_pattern_and_column(tiny, tmp_path):
     raw = copy_dataset(tiny, tmp_path / "raw")
     for path in (raw / "orders").glob("*.parquet"):
-        table = pq.read_table(path).drop_columns(["order_amount"])
+        table = pq.read_table(path).drop_columns(["ordered_at"])
         pq.write_table(table, path)
     result = run_dbt(["run", "--select", "stg_raw__orders"], raw, tmp_path / "work")
     assert result.returncode != 0
     assert "Raw table 'orders'" in result.output
-    assert "missing required column 'order_amount'" in result.output
+    assert "missing required column 'ordered_at'" in result.output
     assert f"parquet files under '{raw}/orders'" in result.output
 
 
@@ -100,3 +100,56 @@ def test_source_freshness_flags_stale_data(tiny, tmp_path):
     for table in ("customers", "events", "orders", "feedback", "marketing_actions"):
         assert f"source raw.{table}" in result.output or f"Failure in source {table}" in result.output, table
     assert "order_items" not in result.output  # no timestamp: no freshness check
+
+
+def test_orders_without_amounts_are_kept(tiny, tmp_path):
+    """A clickstream-style export: no order_amount. Orders are kept; their amount is the sum of their
+    priced lines, or null where the lines carry no price. Identical lines without a line number are
+    units bought, not duplicates."""
+    raw = copy_dataset(tiny, tmp_path / "raw")
+    for path in (raw / "orders").glob("*.parquet"):
+        pq.write_table(pq.read_table(path).drop_columns(["order_amount"]), path)
+    items = pq.read_table(next((raw / "order_items").glob("*.parquet")))
+    first = items.slice(0, 1)
+    pq.write_table(first, raw / "order_items" / "same-line-again.parquet")
+    work = tmp_path / "work"
+    result = run_dbt(
+        ["build", "--select", "+fct_orders", "+rpt_quarantine_summary", "--indirect-selection", "cautious"], raw, work
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    built = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    refused = dict(
+        built.execute(
+            "select quarantine_reason, count(*) from marts.fct_quarantined_rows where source_table = 'orders' group by 1"
+        ).fetchall()
+    )
+    assert "null_amount" not in refused
+    raw_orders = built.execute("select count(*) from raw.orders").fetchone()[0]
+    assert built.execute("select count(*) from marts.fct_orders").fetchone()[0] == raw_orders - sum(refused.values())
+    # the amount is the sum of the order's lines (the duplicated line counted twice)
+    mismatched = built.execute(
+        """
+        select count(*) from marts.fct_orders as orders
+        inner join (
+            select order_id, sum(quantity * unit_price) as lines from intermediate.int_order_items_cleaned group by 1
+        ) as lines on orders.order_id = lines.order_id
+        where abs(orders.order_amount - lines.lines) > 1e-9
+        """
+    ).fetchone()[0]
+    assert mismatched == 0
+    duplicated = built.execute(
+        "select count(*) from intermediate.int_order_items_cleaned where order_id = ? and product_id = ?",
+        [str(first.column("order_id")[0].as_py()), first.column("product_id")[0].as_py()],
+    ).fetchone()[0]
+    assert duplicated >= 2
+    built.close()
+    # no prices anywhere: the orders stay, with a null amount
+    for path in (raw / "order_items").glob("*.parquet"):
+        pq.write_table(pq.read_table(path).drop_columns(["unit_price"]), path)
+    result = run_dbt(
+        ["build", "--select", "+fct_orders", "--full-refresh", "--indirect-selection", "cautious"], raw, work
+    )
+    assert result.returncode == 0, result.output[-4000:]
+    built = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    counts = built.execute("select count(*), count(order_amount) from marts.fct_orders").fetchone()
+    assert counts[0] == raw_orders - sum(refused.values()) and counts[1] == 0

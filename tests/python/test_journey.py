@@ -70,7 +70,7 @@ def _read(raw: Path, table: str) -> pd.DataFrame:
     return ds.dataset(raw / table).to_table().to_pandas()
 
 
-def _funnel_from_raw(raw: Path) -> pd.DataFrame:
+def _funnel_from_raw(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     now = pd.Timestamp.now() + pd.Timedelta(hours=24)
     taxonomy = pd.read_csv(REPO / "seeds/event_taxonomy.csv")
     stages = pd.read_csv(REPO / "seeds/journey_stages.csv").set_index("journey_stage").stage_order
@@ -179,19 +179,44 @@ def _funnel_from_raw(raw: Path) -> pd.DataFrame:
         entered = people[stage].notna()
         converted = entered & people[order[i + 1]].notna() if i + 1 < len(order) else entered & False
         rows.append({"journey_stage": stage, "entered": int(entered.sum()), "converted": int(converted.sum())})
-    return pd.DataFrame(rows).set_index("journey_stage")
+    return pd.DataFrame(rows).set_index("journey_stage"), events
 
 
 @pytest.fixture(scope="module")
-def funnel_from_raw(e2e_data):
+def raw_funnel_and_events(e2e_data):
     return _funnel_from_raw(e2e_data)
+
+
+@pytest.fixture(scope="module")
+def funnel_from_raw(raw_funnel_and_events):
+    return raw_funnel_and_events[0]
+
+
+def _event_funnel(events: pd.DataFrame, steps: list[str], window: pd.Timedelta) -> pd.DataFrame:
+    """Strict-order event funnel: step 1 at a person's first event of its type, each next step at their
+    first event of its type at or after the previous step and within `window` of it."""
+    current = events[events.event_type == steps[0]].groupby("person_id").event_at.min()
+    rows = []
+    for k, step in enumerate(steps):
+        reached = pd.Series(dtype="datetime64[ns]")
+        if k + 1 < len(steps):
+            candidates = events[events.event_type == steps[k + 1]].join(
+                current.rename("previous"), on="person_id", how="inner"
+            )
+            candidates = candidates[
+                (candidates.event_at >= candidates.previous) & (candidates.event_at <= candidates.previous + window)
+            ]
+            reached = candidates.groupby("person_id").event_at.min()
+        rows.append({"funnel_step": step, "entered": len(current), "converted": len(reached)})
+        current = reached
+    return pd.DataFrame(rows).set_index("funnel_step")
 
 
 def test_funnel_matches_an_independent_recomputation_from_raw(db, funnel_from_raw):
     built = (
         db.execute(
-            "select journey_stage, entered_count, converted_count, conversion_rate from marts.rpt_funnel "
-            "where period = 'all' and dimension = 'all'"
+            "select funnel_step as journey_stage, entered_count, converted_count, conversion_rate "
+            "from marts.rpt_funnel where funnel_name = 'journey_stages' and period = 'all' and dimension = 'all'"
         )
         .df()
         .set_index("journey_stage")
@@ -207,7 +232,7 @@ def test_funnel_slices_add_up(db):
     """Each dimension partitions the people: its slices add up to the 'all' row."""
     totals = db.execute(
         """
-        select dimension, journey_stage, sum(entered_count), sum(converted_count)
+        select dimension, funnel_name || '/' || funnel_step, sum(entered_count), sum(converted_count)
         from marts.rpt_funnel where period = 'all' group by 1, 2
         """
     ).fetchall()
@@ -215,16 +240,43 @@ def test_funnel_slices_add_up(db):
     for _, stage, entered, converted in totals:
         by_stage.setdefault(stage, set()).add((entered, converted))
     assert all(len(v) == 1 for v in by_stage.values()), by_stage
+    assert {"journey_stages/awareness", "product/add_to_cart", "search/search"} <= set(by_stage)
     monthly = db.execute(
-        "select journey_stage, sum(entered_count) from marts.rpt_funnel "
+        "select funnel_name || '/' || funnel_step, sum(entered_count) from marts.rpt_funnel "
         "where period <> 'all' and dimension = 'all' group by 1"
     ).fetchall()
     overall = dict(
         db.execute(
-            "select journey_stage, entered_count from marts.rpt_funnel where period = 'all' and dimension = 'all'"
+            "select funnel_name || '/' || funnel_step, entered_count from marts.rpt_funnel "
+            "where period = 'all' and dimension = 'all'"
         ).fetchall()
     )
     assert dict(monthly) == overall
+
+
+@pytest.mark.parametrize(
+    ("funnel", "steps"),
+    [
+        ("product", ["product_view", "add_to_cart", "checkout_start", "order_completed"]),
+        ("search", ["search", "product_view", "order_completed"]),
+    ],
+)
+def test_event_funnels_match_an_independent_count_from_raw_events(db, raw_funnel_and_events, funnel, steps):
+    _, events = raw_funnel_and_events
+    expected = _event_funnel(events, steps, pd.Timedelta(days=7))
+    built = (
+        db.execute(
+            "select funnel_step, step_order, entered_count, converted_count from marts.rpt_funnel "
+            "where funnel_name = ? and period = 'all' and dimension = 'all' order by step_order",
+            [funnel],
+        )
+        .df()
+        .set_index("funnel_step")
+    )
+    assert list(built.index) == steps
+    assert built.entered_count.to_dict() == expected.entered.to_dict()
+    assert built.converted_count.to_dict() == expected.converted.to_dict()
+    assert expected.entered.iloc[-1] > 50  # the funnel reaches its end on the generated data
 
 
 def test_attribution_models_each_credit_every_order_once(db):
@@ -320,20 +372,32 @@ def test_funnel_overview_shares_and_channel_range():
         ("purchase", 3, 10, 0),
     ]:
         rate = converted / entered if order < 3 else None
-        rows.append(("all", stage, "all", "all", order, entered, converted, rate))
+        rows.append(("journey_stages", "all", stage, "all", "all", order, entered, converted, rate))
         for channel, bump in [("email", 0.1), ("direct", -0.1)]:
             rows.append(
-                ("all", stage, "channel", channel, order, entered, converted, None if rate is None else rate + bump)
+                (
+                    "journey_stages",
+                    "all",
+                    stage,
+                    "channel",
+                    channel,
+                    order,
+                    entered,
+                    converted,
+                    None if rate is None else rate + bump,
+                )
             )
-        rows.append(("2025-06-01", stage, "all", "all", order, 1, 1, 1.0))  # a month: not the whole history
+        rows.append(("journey_stages", "2025-06-01", stage, "all", "all", order, 1, 1, 1.0))  # a month
+        rows.append(("product", "all", stage, "all", "all", order, 7, 7, 1.0))  # another funnel
     funnel = pd.DataFrame(
         rows,
         columns=[
+            "funnel_name",
             "period",
-            "journey_stage",
+            "funnel_step",
             "dimension",
             "dimension_value",
-            "stage_order",
+            "step_order",
             "entered_count",
             "converted_count",
             "conversion_rate",

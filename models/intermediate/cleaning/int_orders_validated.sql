@@ -20,7 +20,6 @@ row_checks as (
             when orders.value_problem is not null then orders.value_problem
             when orders.ordered_at is null then 'unparseable_timestamp'
             when orders.ordered_at > {{ future_cutoff() }} then 'future_timestamp'
-            when orders.order_amount is null then 'null_amount'
             when orders.order_amount < 0 or orders.discount_amount < 0 then 'negative_amount'
             when
                 orders.order_status not in ('completed', 'cancelled', 'returned')

@@ -1,6 +1,6 @@
 {#
-    One row per period x stage x dimension value: the strict funnel's conversion and hours to
-    convert. Method: doc block rpt_funnel (_journey__docs.md); by segment: ml.segment_funnel.
+    One row per funnel x period x step x dimension x value: the journey-stage
+    funnel and the event funnels of seeds/funnels.csv. Doc block rpt_funnel.
 #}
 
 {%- set breakdowns = [
@@ -12,13 +12,9 @@
 with
 
 entries as (
-    select * from {{ ref('int_funnel_stage_entries') }}
+    select * from {{ ref('int_funnel_entries') }}
 ),
 
-stages as (
-    select * from {{ ref('journey_stages') }}
-),
-
-{{ funnel_rates('entries', breakdowns, 'stages', acquisition_cohort=true) }}
+{{ funnel_rates('entries', breakdowns, acquisition_cohort=true) }}
 
 select * from final

@@ -1,5 +1,5 @@
 {#
-    rpt_funnel by current customer segment (one row per period x stage x segment); in ml/
+    rpt_funnel by current customer segment (one row per funnel x period x step x segment); in ml/
     because segments are an ML output. Doc block segment_funnel (_segmentation__docs.md).
 #}
 
@@ -10,11 +10,7 @@
 with
 
 entries as (
-    select * from {{ ref('int_funnel_stage_entries') }}
-),
-
-stages as (
-    select * from {{ ref('journey_stages') }}
+    select * from {{ ref('int_funnel_entries') }}
 ),
 
 segments as (
@@ -33,6 +29,6 @@ segmented as (
         on entries.customer_id = segments.customer_id
 ),
 
-{{ funnel_rates('segmented', breakdowns, 'stages') }}
+{{ funnel_rates('segmented', breakdowns) }}
 
 select * from final

@@ -6,9 +6,12 @@ import pandas as pd
 
 
 def funnel_overview(funnel: pd.DataFrame) -> pd.DataFrame:
-    """One row per journey stage (rpt_funnel, period 'all'): persons who entered it, converted to the
+    """One row per journey stage (rpt_funnel, funnel 'journey_stages', period 'all'): persons who entered it, converted to the
     next stage, the step's conversion rate, the share of the first stage's persons who got this far,
     and the step conversion rate per first-touch channel as columns of a long table."""
+    funnel = funnel[funnel.funnel_name == "journey_stages"].rename(
+        columns={"funnel_step": "journey_stage", "step_order": "stage_order"}
+    )
     overall = funnel[(funnel.period == "all") & (funnel.dimension == "all")].sort_values("stage_order")
     if overall.empty:
         return pd.DataFrame(

@@ -95,8 +95,8 @@ reached_1 as (
                 previous.funnel_name = step_events.funnel_name
                 and previous.person_id = step_events.person_id
                 and step_events.step_order = {{ step }}
-                and step_events.event_at >= previous.reached_at
-                and step_events.event_at <= {{ dbt.dateadd('day', 'windows.conversion_window_days', 'previous.reached_at') }}
+                and previous.reached_at <= step_events.event_at
+                and {{ dbt.dateadd('day', 'windows.conversion_window_days', 'previous.reached_at') }} >= step_events.event_at
         group by 1, 2
     ),
 {% endfor %}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -153,3 +154,27 @@ def test_orders_without_amounts_are_kept(tiny, tmp_path):
     built = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     counts = built.execute("select count(*), count(order_amount) from marts.fct_orders").fetchone()
     assert counts[0] == raw_orders - sum(refused.values()) and counts[1] == 0
+
+
+def test_source_freshness_as_of_the_data_end(tiny, tmp_path):
+    """A historical data set judged against its own end (var freshness_as_of) is fresh; a day's gap
+    before that instant is not."""
+    con = duckdb.connect()
+    newest = con.execute(
+        f"select max(cast(ordered_at as timestamp)) from read_parquet('{tiny}/orders/*.parquet')"
+    ).fetchone()[0]
+    as_of = newest.strftime("%Y-%m-%d %H:%M:%S")
+    result = run_dbt(
+        ["source", "freshness", "--select", "source:raw.orders", "--vars", f"{{freshness_as_of: '{as_of}'}}"],
+        tiny,
+        tmp_path / "work",
+    )
+    assert result.returncode == 0, result.output[-3000:]
+    assert "PASS" in result.output
+    later = (newest + pd.Timedelta(days=10)).strftime("%Y-%m-%d")
+    result = run_dbt(
+        ["source", "freshness", "--select", "source:raw.orders", "--vars", f"{{freshness_as_of: '{later}'}}"],
+        tiny,
+        tmp_path / "work2",
+    )
+    assert result.returncode != 0

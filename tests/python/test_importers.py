@@ -365,3 +365,23 @@ def test_cj_import_prints_a_summary(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "cj import invoice-lines: 15 source rows read" in printed
     assert "blank_customer_id: 1 rows" in printed and "_import_report.json" in printed
+
+
+def test_an_imported_event_log_builds(tmp_path):
+    """No prices, no customers table, purchases as events: the SQL layers build, every order is kept with a
+    null amount, and the product funnel counts the viewers."""
+    src = tmp_path / "log.csv"
+    src.write_text(EVENT_LOG, encoding="utf-8")
+    out = tmp_path / "raw"
+    import_event_log(src, out, EventLogOptions(parse_action_map(DEFAULT_MAP)), force=False, quiet=True)
+    result = run_dbt(["build", "--selector", "sql_layers"], out, tmp_path / "build")
+    assert result.returncode == 0, result.output[-4000:]
+    assert "ERROR=0" in result.output
+    con = duckdb.connect(str(tmp_path / "build" / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select count(*), count(order_amount) from marts.fct_orders").fetchone() == (3, 0)
+    assert con.execute("select count(*) from marts.fct_quarantined_rows").fetchone()[0] == 0
+    viewers = con.execute(
+        "select entered_count from marts.rpt_funnel where funnel_name = 'product' and funnel_step = 'product_view' "
+        "and period = 'all' and dimension = 'all'"
+    ).fetchone()[0]
+    assert viewers == 3

@@ -38,6 +38,7 @@ def shape_build(request, tmp_path_factory):
     work = raw.parent / "work"
     result = run_dbt(["build"], raw, work)
     assert result.returncode == 0, result.output[-5000:]
+    assert "ERROR=0" in result.output and "WARN=0" in result.output, result.output[-5000:]
     return shape, raw, work / "warehouse.duckdb", result.output
 
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     One row per funnel x person x step entered, for every funnel rpt_funnel
     reports: the journey-stage funnel ('journey_stages') and the event funnels

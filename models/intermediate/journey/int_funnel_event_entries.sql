@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     One row per person per step of an event funnel (seeds/funnels.csv) they
     entered: strict order, each step within the funnel's conversion window of

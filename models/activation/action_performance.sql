@@ -140,7 +140,12 @@ grid as (
         segment_names.segment_name,
         playbook.prior_uplift
     from playbook
-    cross join (select distinct segment_name from both_levels) as segment_names
+    {# 'all' even with no marketing history: every action then has its prior #}
+    cross join (
+        select segment_name from both_levels
+        union
+        select 'all' as segment_name
+    ) as segment_names
 ),
 
 posterior as (

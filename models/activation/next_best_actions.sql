@@ -31,10 +31,19 @@ last_received as (
     group by 1, 2
 ),
 
+orders as (
+    select * from {{ ref('int_orders_cleaned') }}
+    where is_completed
+),
+
+{# what a conversion is worth: the actions' own conversions, else (no marketing history) an order;
+   unknown (null) when the data has no amounts at all: actions then rank by uplift alone #}
 conversion_value as (
-    select coalesce(avg(conversion_amount), 0) as avg_conversion_amount
-    from actions
-    where is_converted
+    select
+        coalesce(
+            (select avg(actions.conversion_amount) from actions where actions.is_converted),
+            (select avg(orders.order_amount) from orders)
+        ) as avg_conversion_amount
 ),
 
 eligible as (
@@ -81,7 +90,10 @@ valued as (
             nullif(overall_performance.avg_conversion_amount, 0),
             conversion_value.avg_conversion_amount
         )
-        - eligible.cost_amount as expected_value_amount
+        - eligible.cost_amount as expected_value_amount,
+        case
+            when coalesce(overall_performance.sends, 0) = 0 then 'prior_only' else 'observed'
+        end as value_basis
     from eligible
     cross join conversion_value
     left join performance as segment_performance
@@ -98,10 +110,11 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by customer_id order by expected_value_amount desc, action_code asc
+            partition by customer_id
+            order by coalesce(expected_value_amount, uplift_upper_bound) desc, action_code asc
         ) as action_rank
     from valued
-    where expected_value_amount > 0
+    where coalesce(expected_value_amount, uplift_upper_bound) > 0
 ),
 
 final as (
@@ -122,6 +135,7 @@ final as (
         best.expected_uplift,
         best.uplift_upper_bound,
         runner_up.expected_value_amount as runner_up_expected_value_amount,
+        best.value_basis,
         best.has_open_information_gap,
         best.as_of_date
     from ranked as best

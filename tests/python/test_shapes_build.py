@@ -14,9 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import make_dataset, run_dbt
+from test_journey import _event_funnel, _funnel_from_raw
 
 pytestmark = pytest.mark.dbt
 
+PRODUCT_STEPS = ["product_view", "add_to_cart", "checkout_start", "order_completed"]
 SHAPES = {
     "marketplace": {"customers": 400, "days": 200},
     "event_log": {"customers": 400},
@@ -63,21 +65,34 @@ def test_every_usable_order_is_kept_and_revenue_is_honest(shape_build):
 
 def test_the_product_funnel_counts_what_the_raw_events_say(shape_build):
     shape, raw, warehouse, _ = shape_build
-    events = _read(raw, "events")
     con = duckdb.connect(str(warehouse), read_only=True)
-    rows = dict(
+    built = (
         con.execute(
-            "select funnel_step, entered_count from marts.rpt_funnel "
-            "where funnel_name = 'product' and period = 'all' and dimension = 'all'"
-        ).fetchall()
+            "select funnel_step, entered_count, converted_count from marts.rpt_funnel "
+            "where funnel_name = 'product' and period = 'all' and dimension = 'all' order by step_order"
+        )
+        .df()
+        .set_index("funnel_step")
     )
-    if events is None:
-        assert rows == {}  # no clickstream: no event funnel, and no error
+    if _read(raw, "events") is None:
+        assert built.empty  # no clickstream: no event funnel, and no error
         return
-    viewers = con.execute(
-        "select count(distinct person_id) from intermediate.int_events_sessionized where event_type = 'product_view'"
-    ).fetchone()[0]
-    assert rows["product_view"] == viewers
-    raw_viewers = events[events.event_type == "product_view"]
-    assert 0 < rows["product_view"] <= raw_viewers.anonymous_id.nunique() + raw_viewers.customer_id.nunique()
-    assert rows["order_completed"] > 0
+    # the independent count of the stage-funnel test: raw events cleaned and stitched in pandas
+    _, events = _funnel_from_raw(raw)
+    steps = [s for s in PRODUCT_STEPS if s != "checkout_start" or (events.event_type == s).any()]
+    expected = _event_funnel(events, steps, pd.Timedelta(days=7))
+    assert list(built.index) == steps
+    assert built.entered_count.to_dict() == expected.entered.to_dict()
+    assert built.converted_count.to_dict() == expected.converted.to_dict()
+    assert expected.entered.iloc[-1] > 0
+
+
+def test_next_best_action_without_marketing_history_comes_from_the_prior(shape_build):
+    shape, raw, warehouse, _ = shape_build
+    con = duckdb.connect(str(warehouse), read_only=True)
+    by_basis = dict(con.execute("select value_basis, count(*) from activation.next_best_actions group by 1").fetchall())
+    assert sum(by_basis.values()) > 0, shape  # never empty while customers are eligible
+    if _read(raw, "marketing_actions") is None:
+        assert set(by_basis) == {"prior_only"}, by_basis
+    else:
+        assert by_basis.get("observed", 0) > 0, by_basis

@@ -134,18 +134,20 @@ treated as (
     group by 1, 2
 ),
 
+{# 'all' even with no marketing history: every action then has its prior #}
+segment_names as (
+    select segment_name from both_levels
+    union
+    select 'all' as segment_name
+),
+
 grid as (
     select
         playbook.action_code,
         segment_names.segment_name,
         playbook.prior_uplift
     from playbook
-    {# 'all' even with no marketing history: every action then has its prior #}
-    cross join (
-        select segment_name from both_levels
-        union
-        select 'all' as segment_name
-    ) as segment_names
+    cross join segment_names
 ),
 
 posterior as (

@@ -38,12 +38,21 @@ orders as (
 
 {# what a conversion is worth: the actions' own conversions, else (no marketing history) an order;
    unknown (null) when the data has no amounts at all: actions then rank by uplift alone #}
+action_value as (
+    select avg(conversion_amount) as avg_conversion_amount
+    from actions
+    where is_converted
+),
+
+order_value as (
+    select avg(order_amount) as avg_order_amount
+    from orders
+),
+
 conversion_value as (
-    select
-        coalesce(
-            (select avg(actions.conversion_amount) from actions where actions.is_converted),
-            (select avg(orders.order_amount) from orders)
-        ) as avg_conversion_amount
+    select coalesce(action_value.avg_conversion_amount, order_value.avg_order_amount) as avg_conversion_amount
+    from action_value
+    cross join order_value
 ),
 
 eligible as (

@@ -20,6 +20,8 @@ from pathlib import Path
 
 DESCRIPTION = __doc__.split("\n\n")[0]
 PK_COMBINATION_TESTS = {"unique_combination_of_columns"}
+# Hive metastore (Spark) keeps column comments in a VARCHAR(256)
+MAX_COLUMN_COMMENT = 256
 
 
 def _tests_by_model(manifest: dict) -> dict[str, dict[str, set[str]]]:
@@ -53,6 +55,12 @@ def check(manifest: dict, project: str = "customer_journey") -> list[str]:
         for name, column in node.get("columns", {}).items():
             if not column.get("description", "").strip():
                 problems.append(f"{where}: column {node['name']}.{name} has no description")
+            elif len(column["description"]) > MAX_COLUMN_COMMENT:
+                problems.append(
+                    f"{where}: column {node['name']}.{name}'s description is {len(column['description'])} characters; "
+                    f"persist_docs writes it as a column comment, and Spark's Hive metastore refuses more than "
+                    f"{MAX_COLUMN_COMMENT}: shorten it (or its doc block)"
+                )
         if not node.get("columns"):
             problems.append(f"{where}: model {node['name']} documents no columns")
         if meta.get("no_primary_key"):

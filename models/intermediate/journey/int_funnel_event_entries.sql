@@ -103,23 +103,27 @@ reached_1 as (
     ),
 {% endfor %}
 
-entered as (
+reached as (
     {% for step in range(1, max_steps + 1) %}
         select
-            reached.funnel_name,
-            reached.person_id,
+            funnel_name,
+            person_id,
             {{ step }} as step_order,
-            reached.reached_at as entered_at,
-            {% if step < max_steps %}next_step.reached_at{% else %}cast(null as {{ dbt.type_timestamp() }}){% endif %} as next_step_at
-        from reached_{{ step }} as reached
-        {% if step < max_steps %}
-            left join reached_{{ step + 1 }} as next_step
-                on
-                    reached.funnel_name = next_step.funnel_name
-                    and reached.person_id = next_step.person_id
-        {% endif %}
+            reached_at as entered_at
+        from reached_{{ step }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+
+{# a person reaches step n + 1 only after step n: the next row in step order is the next step #}
+entered as (
+    select
+        funnel_name,
+        person_id,
+        step_order,
+        entered_at,
+        lead(entered_at) over (partition by funnel_name, person_id order by step_order) as next_step_at
+    from reached
 ),
 
 final as (

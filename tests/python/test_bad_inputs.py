@@ -246,6 +246,16 @@ def test_a_required_table_of_empty_files_stops_the_build_by_name(clean_data, tmp
     _stopped(raw, tmp_path / "work", "Raw table 'customers' is required", "all empty (0 bytes)")
 
 
+def test_a_horizon_var_that_is_not_a_number_of_days_stops_the_build_by_name(clean_data, tmp_path):
+    result = run_dbt(
+        ["compile", "--select", "int_data_calendar", "--vars", "{churn_horizon_days: soon}"],
+        clean_data,
+        tmp_path / "work",
+    )
+    assert result.returncode != 0
+    assert "var churn_horizon_days: soon is neither 'auto' nor a whole number of days above 0" in result.output
+
+
 def test_other_data_on_a_built_warehouse_stops_the_build(dirty, baseline, tmp_path):
     raw, _ = dirty
     work = tmp_path / "work"

@@ -1,6 +1,6 @@
 {#
-    One row: the data's first and last day, the as-of date of the latest features and the
-    end of the data for label windows (see its YAML description).
+    One row: the data's first and last day, the as-of date of the latest features, and the
+    time anchors (label horizons, snapshot cadence) set by vars or derived from the span.
 #}
 
 with
@@ -43,12 +43,49 @@ bounds as (
     cross join customers
 ),
 
+spans as (
+    select
+        first_data_date,
+        last_data_date,
+        {{ dbt.datediff('first_data_date', 'last_data_date', 'day') }} + 1 as span_days
+    from bounds
+),
+
+{#- the time anchors when their vars are 'auto': the defaults (90/30-day horizons, a snapshot
+    every 14 days after 28) from 100 days of data, monthly snapshots from a year; shorter data
+    scales them to its span so labels still close (a 9-day log: daily snapshots, 3/1-day horizons) #}
+{%- set churn = time_anchor('churn_horizon_days',
+    'case when span_days >= 100 then 90 else greatest(1, cast(floor(span_days / 3.0) as integer)) end') -%}
+{%- set purchase = time_anchor('purchase_horizon_days',
+    'case when span_days >= 100 then 30 else greatest(1, cast(floor(span_days / 6.0) as integer)) end') -%}
+{%- set every = time_anchor('feature_snapshot_every_days',
+    'case when span_days >= 365 then 30 when span_days >= 100 then 14 '
+    ~ 'else greatest(1, cast(floor(span_days / 10.0) as integer)) end') -%}
+{%- set warmup = time_anchor('feature_snapshot_warmup_days',
+    'case when span_days >= 100 then 28 else greatest(1, cast(floor(span_days / 5.0) as integer)) end') -%}
+{%- set anchors = ['churn_horizon_days', 'purchase_horizon_days', 'feature_snapshot_every_days',
+    'feature_snapshot_warmup_days'] -%}
+{%- set derived = [] -%}
+{%- for name in anchors if var(name) | string | trim | lower == 'auto' -%}
+    {%- do derived.append(name) -%}
+{%- endfor %}
+
 final as (
     select
         first_data_date,
         last_data_date,
-        cast({{ dbt.dateadd('day', 1, 'last_data_date') }} as date) as latest_as_of_date
-    from bounds
+        cast({{ dbt.dateadd('day', 1, 'last_data_date') }} as date) as latest_as_of_date,
+        span_days,
+        cast({{ churn }} as integer) as churn_horizon_days,
+        cast({{ purchase }} as integer) as purchase_horizon_days,
+        cast({{ every }} as integer) as snapshot_every_days,
+        cast({{ warmup }} as integer) as snapshot_warmup_days,
+        {% if derived -%}
+            'derived from the data span (' || cast(span_days as {{ dbt.type_string() }}) || ' days): {{ derived | join(", ") }}'
+        {%- else -%}
+            'set by vars'
+        {%- endif %} as time_anchor_basis
+    from spans
 )
 
 select * from final

@@ -1,6 +1,6 @@
 {#
-    One row per feature snapshot date (midnight UTC), by cadence or the explicit
-    var feature_snapshot_dates (see its YAML description).
+    One row per feature snapshot date (midnight UTC), by the cadence of int_data_calendar
+    (vars or derived from the span) or the explicit var feature_snapshot_dates.
 #}
 
 {%- set listed = var('feature_snapshot_dates') -%}
@@ -28,7 +28,7 @@ candidates as (
         select
             cast({{ dbt.dateadd(
             'day',
-            var('feature_snapshot_warmup_days') ~ ' + steps.step_number * ' ~ var('feature_snapshot_every_days'),
+            'calendar.snapshot_warmup_days + steps.step_number * calendar.snapshot_every_days',
             'calendar.first_data_date'
         ) }} as date) as as_of_date
         from steps

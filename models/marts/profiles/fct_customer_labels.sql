@@ -3,8 +3,9 @@
     window lies in the data. Doc block fct_customer_labels (_profiles__docs.md).
 #}
 
-{%- set churn_days = var('churn_horizon_days') -%}
-{%- set purchase_days = var('purchase_horizon_days') -%}
+{#- the horizons: vars, or derived from the data's span (int_data_calendar) -#}
+{%- set churn_days = 'calendar.churn_horizon_days' -%}
+{%- set purchase_days = 'calendar.purchase_horizon_days' -%}
 
 with
 
@@ -38,6 +39,7 @@ future_orders as (
                 then 1
         end) as orders_in_purchase_horizon
     from snapshots
+    cross join calendar
     left join orders
         on
             snapshots.customer_id = orders.customer_id

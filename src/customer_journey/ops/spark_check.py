@@ -47,6 +47,13 @@ MARTS = {
     "marts.rpt_paths": ["person_count", "purchaser_count"],
     "marts.rpt_funnel": ["entered_count", "converted_count", "dropped_count"],
     "marts.rpt_quarantine_summary": ["raw_rows", "clean_rows", "quarantined_rows"],
+    # the labels' horizons come from int_data_calendar (vars, or derived from the data span)
+    "marts.fct_customer_labels": [
+        "orders_in_churn_horizon",
+        "orders_in_purchase_horizon",
+        "is_churned",
+        "will_purchase",
+    ],
 }
 
 

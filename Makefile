@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 WITH_SALT := CJ_PII_SALT="$${CJ_PII_SALT:-$$(cat .cj_salt)}"
 DBT := $(WITH_SALT) $(BIN)/dbt
 
-.PHONY: setup build test lint sample docs clean loop bench publish browser metrics test-spark
+.PHONY: setup build test lint sample docs clean loop bench ml-report publish browser metrics test-spark
 
 $(STAMP): pyproject.toml
 	@echo "==> installing the Python packages into $(VENV) (first time on a machine: about 2 minutes)"
@@ -74,6 +74,11 @@ loop: setup
 SIZES ?= 10000 100000
 bench: setup
 	$(WITH_SALT) $(BIN)/python bench/run.py --sizes $(SIZES)
+
+# the ML layer per data set and shape: champion vs every baseline, training status, segmentation
+# (bench/results/ml_report_<timestamp>.json; about 10 minutes)
+ml-report: setup
+	$(WITH_SALT) $(BIN)/python bench/ml_report.py
 
 # copy the marts to warehouse/bi/ for BI tools, swapped in atomically
 publish: setup

@@ -6,7 +6,8 @@ category_spend as (
         population.customer_id,
         population.as_of_date,
         order_items.category,
-        sum(order_items.line_amount) as category_amount
+        -- cents: float sums in another order must not break a tie between categories differently
+        round(sum(order_items.line_amount), 2) as category_amount
     from population
     inner join dates
         on population.as_of_date = dates.as_of_date

@@ -1,4 +1,5 @@
-{#- CTEs ranked, rfm: RFM scores 1-5 within each as-of date, or the stored scores where given. -#}
+{#- CTEs ranked, rfm: RFM scores 1-5 within each as-of date, or the stored scores where given.
+    Revenue is ranked in cents: float sums in another order must not reorder ties. -#}
 {% macro customer_rfm_scores(stored_rfm_scores=none) -%}
 ranked as (
     select
@@ -10,7 +11,7 @@ ranked as (
             partition by as_of_date, orders_lifetime = 0 order by orders_365d
         )) as integer)) end as computed_rfm_frequency_score,
         case when orders_lifetime = 0 then 1 else 1 + least(4, cast(floor(5 * percent_rank() over (
-            partition by as_of_date, orders_lifetime = 0 order by revenue_365d
+            partition by as_of_date, orders_lifetime = 0 order by round(revenue_365d, 2)
         )) as integer)) end as computed_rfm_monetary_score
     from assembled
 ),

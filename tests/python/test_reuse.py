@@ -18,39 +18,58 @@ def test_a_decision_is_truthy_exactly_when_yes():
 # --- feature importance --------------------------------------------------------------------------
 
 
-def _importance(*fingerprints: str) -> pd.DataFrame:
+SELECTION = "top_k=20, min_mutual_information=0.001, permutation_repeats=5"
+
+
+def _importance(*fingerprints: str, settings: str = SELECTION) -> pd.DataFrame:
     return pd.DataFrame(
-        {"feature_name": [f"f{i}" for i in range(len(fingerprints))], "training_fingerprint": fingerprints}
+        {
+            "feature_name": [f"f{i}" for i in range(len(fingerprints))],
+            "training_fingerprint": fingerprints,
+            "selection_settings": settings,
+        }
     )
 
 
-def test_importance_is_reused_when_every_row_has_todays_fingerprint():
-    decision = can_reuse_importance(_importance("400-ab", "400-ab"), "400-ab")
+def test_importance_is_reused_when_every_row_has_todays_fingerprint_and_settings():
+    decision = can_reuse_importance(_importance("400-ab", "400-ab"), "400-ab", SELECTION)
     assert decision.yes and "400-ab" in decision.reason
 
 
 def test_importance_is_recomputed_without_a_stored_table():
-    decision = can_reuse_importance(None, "400-ab")
+    decision = can_reuse_importance(None, "400-ab", SELECTION)
     assert not decision.yes and decision.reason == "no stored feature_importance yet"
 
 
 def test_importance_is_recomputed_when_the_stored_table_is_empty():
-    decision = can_reuse_importance(_importance(), "400-ab")
+    decision = can_reuse_importance(_importance(), "400-ab", SELECTION)
     assert not decision.yes and "empty" in decision.reason
 
 
 def test_importance_is_recomputed_when_the_stored_table_predates_fingerprints():
-    decision = can_reuse_importance(pd.DataFrame({"feature_name": ["x"]}), "400-ab")
+    decision = can_reuse_importance(pd.DataFrame({"feature_name": ["x"]}), "400-ab", SELECTION)
     assert not decision.yes and "training_fingerprint" in decision.reason
 
 
+def test_importance_is_recomputed_when_the_stored_table_predates_selection_settings():
+    stored = _importance("400-ab").drop(columns="selection_settings")
+    decision = can_reuse_importance(stored, "400-ab", SELECTION)
+    assert not decision.yes and "selection_settings" in decision.reason
+
+
 def test_importance_is_recomputed_when_the_labelled_rows_changed():
-    decision = can_reuse_importance(_importance("399-cd", "399-cd"), "400-ab")
+    decision = can_reuse_importance(_importance("399-cd", "399-cd"), "400-ab", SELECTION)
     assert not decision.yes and "399-cd" in decision.reason and "400-ab" in decision.reason
 
 
 def test_importance_is_recomputed_when_only_some_rows_match():
-    assert not can_reuse_importance(_importance("400-ab", "399-cd"), "400-ab").yes
+    assert not can_reuse_importance(_importance("400-ab", "399-cd"), "400-ab", SELECTION).yes
+
+
+def test_importance_is_recomputed_when_the_selection_settings_changed():
+    stricter = SELECTION.replace("permutation_repeats=5", "permutation_repeats=20")
+    decision = can_reuse_importance(_importance("400-ab", "400-ab"), "400-ab", stricter)
+    assert not decision.yes and "settings changed" in decision.reason and "permutation_repeats=20" in decision.reason
 
 
 # --- choice of k ---------------------------------------------------------------------------------

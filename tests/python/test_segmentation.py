@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import duckdb
 import numpy as np
@@ -13,6 +14,10 @@ from sklearn.metrics import adjusted_rand_score
 
 from conftest import run_dbt
 from customer_journey.ml.segmentation import (
+    SEGMENT_COLUMNS,
+    KSelectionSettings,
+    choose_k,
+    chosen_k,
     fit_kmeans,
     hierarchical_agreement,
     k_selection,
@@ -20,7 +25,14 @@ from customer_journey.ml.segmentation import (
     match_previous,
     name_segments,
     prepare_matrix,
+    refusal_of_fit,
+    rule_segments,
+    screen_features,
+    segment_customers,
+    segment_stats,
+    segmentation_run,
 )
+from shape_checks_segments import broken_claims, unchecked_words
 
 
 @pytest.fixture(scope="module")
@@ -127,37 +139,336 @@ def test_prepare_matrix_fills_never_as_longest_ago():
     assert m[1, 1] == 0.0
 
 
-def test_names_follow_the_rules_and_are_unique():
-    profile = pd.DataFrame(
+# --- names: every word a claim the profile makes true -------------------------------------------
+
+
+def _customers(n: int, rng: np.random.Generator, **columns) -> pd.DataFrame:
+    """n customers with PROFILE_COLUMNS: defaults, overridden by `columns` (arrays or scalars)."""
+    frame = pd.DataFrame(
         {
-            "orders_365d": [8.0, 0.1, 0.2, 1.0, 3.0],
-            "revenue_365d": [900.0, 0.0, 0.0, 60.0, 300.0],
-            "recency_days": [10.0, None, None, 80.0, 20.0],
-            "tenure_days": [90.0, 20.0, 100.0, 100.0, 90.0],
-            "sessions_30d": [8.0, 3.0, 3.5, 1.0, 4.0],
-            "discount_share": [0.02, 0.0, 0.0, 0.02, 0.2],
-            "customer_count": [10, 20, 30, 40, 50],
+            "customer_id": [f"C{i:05d}" for i in range(n)],
+            "orders_lifetime": 0.0,
+            "orders_365d": 0.0,
+            "revenue_lifetime": 0.0,
+            "revenue_365d": 0.0,
+            "recency_days": np.nan,
+            "tenure_days": rng.uniform(10, 400, n),
+            "sessions_90d": 0.0,
+            "discount_share": np.nan,
         }
     )
-    overall = pd.Series(
+    for name, value in columns.items():
+        frame[name] = value
+    return frame
+
+
+def _names_and_claims(frame: pd.DataFrame, segment_of: np.ndarray) -> tuple[dict[int, str], list[str]]:
+    """Names by the package for the segments `segment_of`, and every claim of them that does not
+    hold, checked by the shape checks' independent claim table (shape_checks_segments.CLAIMS)."""
+    frame = frame.assign(segment_id=segment_of)
+    stats = segment_stats(frame, "segment_id")
+    names = name_segments(stats, segment_stats(frame).iloc[0], {})
+    population = {
+        "repeat": float((frame.orders_lifetime >= 2).mean()),
+        "recency": float(frame.recency_days.median()),
+        "tenure": float(frame.tenure_days.median()),
+        "revenue": float(frame.revenue_lifetime.fillna(0).mean()),
+        "sessions": float(frame.sessions_90d.fillna(0).mean()),
+        "discount": float(frame.discount_share.mean()),
+    }
+    broken = []
+    for seg, part in frame.groupby("segment_id"):
+        buyers = part.orders_lifetime >= 1
+        profile = {
+            "buyers": float(buyers.mean()),
+            "repeat": float((part.orders_lifetime >= 2).mean()),
+            "repeat_of_buyers": float((part.orders_lifetime[buyers] >= 2).mean()) if buyers.any() else np.nan,
+            "recency": float(part.recency_days.median()),
+            "tenure": float(part.tenure_days.median()),
+            "revenue": float(part.revenue_lifetime.fillna(0).mean()),
+            "sessions": float(part.sessions_90d.fillna(0).mean()),
+            "discount": float(part.discount_share.mean()),
+        }
+        assert not unchecked_words(names[int(seg)]), names[int(seg)]
+        broken += broken_claims(names[int(seg)], profile, population)
+    return names, broken
+
+
+def test_one_time_buyers_are_never_called_loyal_or_regular():
+    """The issue's marketplace: almost everyone orders once; segments split by spend and recency
+    were named "active regulars", "high-value loyal" and "at-risk former regulars"."""
+    rng = np.random.default_rng(0)
+    n = 400
+    orders = np.where(rng.random(n) < 0.74, 1.0, 0.0)
+    orders[:5] = 2.0  # 1.25 % repeat buyers, as measured
+    revenue = np.where(orders > 0, rng.gamma(2, 60, n), 0.0)
+    recency = np.where(orders > 0, rng.uniform(1, 200, n), np.nan)
+    frame = _customers(n, rng, orders_lifetime=orders, revenue_lifetime=revenue, recency_days=recency)
+    # segments by spend and recency, as K-means made them
+    segment_of = np.select([orders == 0, revenue > 200, recency < 60], [0, 1, 2], default=3)
+    names, broken = _names_and_claims(frame, segment_of)
+    assert not broken, broken
+    assert not any("loyal" in n or "regular" in n for n in names.values()), names
+    assert names[0] in ("prospects", "new prospects")  # no sessions: not browsers
+    assert "high-value" in names[1] and "one-time buyers" in names[1]
+    assert names[2].startswith("recent") or names[2].startswith("new")
+    assert names[3] == "lapsed one-time buyers"
+
+
+def test_long_tenured_buyers_are_never_called_new_browsers():
+    """The issue's orders-only history: "new browsers" averaged 503 days of tenure and all had bought."""
+    rng = np.random.default_rng(1)
+    n = 300
+    tenure = np.concatenate([rng.uniform(450, 540, 100), rng.uniform(10, 300, 200)])
+    orders = np.concatenate([np.ones(100), np.where(rng.random(200) < 0.5, 0.0, 3.0)])
+    recency = np.where(orders > 0, rng.uniform(1, 300, n), np.nan)
+    revenue = orders * 50
+    frame = _customers(
+        n, rng, tenure_days=tenure, orders_lifetime=orders, recency_days=recency, revenue_lifetime=revenue
+    )
+    segment_of = np.select([np.arange(n) < 100, orders == 0], [0, 1], default=2)
+    names, broken = _names_and_claims(frame, segment_of)
+    assert not broken, broken
+    assert "browser" not in names[0] and "new" not in names[0], names[0]  # long-tenured buyers
+    assert "regulars" in names[2] or "loyal" in names[2], names  # 3 orders each: above the population
+
+
+def test_browsers_need_sessions_and_few_orders():
+    rng = np.random.default_rng(2)
+    n = 300
+    sessions = np.concatenate([rng.poisson(9, 100), rng.poisson(1, 100), rng.poisson(3, 100)]).astype(float)
+    orders = np.concatenate([np.zeros(100), np.zeros(100), np.full(100, 2.0)])
+    tenure = np.concatenate([rng.uniform(200, 400, 200), rng.uniform(10, 400, 100)])
+    recency = np.where(orders > 0, rng.uniform(1, 90, n), np.nan)
+    frame = _customers(n, rng, sessions_90d=sessions, orders_lifetime=orders, tenure_days=tenure, recency_days=recency)
+    names, broken = _names_and_claims(frame, np.repeat([0, 1, 2], 100))
+    assert not broken, broken
+    assert names[0] == "engaged browsers" and names[1] == "dormant browsers", names
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_names_hold_their_claims_on_random_profiles(seed):
+    """Random populations cut into random segments: whatever the names, each claim holds."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(60, 400))
+    orders = rng.choice([0.0, 1.0, 2.0, 5.0], n, p=rng.dirichlet(np.ones(4)))
+    frame = _customers(
+        n,
+        rng,
+        orders_lifetime=orders,
+        revenue_lifetime=np.where(orders > 0, orders * rng.gamma(2, 40, n), 0.0),
+        recency_days=np.where(orders > 0, rng.integers(1, 300, n), np.nan),
+        tenure_days=rng.integers(1, 500, n).astype(float),
+        sessions_90d=rng.poisson(rng.uniform(0, 6), n).astype(float) * (rng.random() < 0.7),
+        discount_share=np.where(orders > 0, rng.uniform(0, 0.3, n), np.nan),
+    )
+    # segments correlated with the profile, as K-means' are
+    k = int(rng.integers(2, 7))
+    score = frame.orders_lifetime + rng.normal(0, 1, n) + frame.tenure_days / 200
+    segment_of = pd.qcut(score.rank(method="first"), k, labels=False).to_numpy()
+    names, broken = _names_and_claims(frame, segment_of)
+    assert not broken, broken
+    assert len(set(names.values())) == len(names)
+
+
+def test_rule_fallback_names_hold_for_every_member():
+    rng = np.random.default_rng(3)
+    n = 200
+    orders = rng.choice([0.0, 1.0, 3.0], n)
+    frame = _customers(
+        n,
+        rng,
+        orders_lifetime=orders,
+        recency_days=np.where(orders > 0, rng.integers(1, 200, n), np.nan),
+        revenue_lifetime=orders * 30,
+    ).assign(as_of_date=date(2025, 9, 1))
+    result = rule_segments(frame.sample(frac=1, random_state=0))
+    table = result.table
+    assert list(table.columns) == SEGMENT_COLUMNS and table.customer_id.is_monotonic_increasing
+    assert set(table.segment_method) == {"rules"} and table.distance_to_centroid.isna().all()
+    assert table.segment_name.nunique() == table.segment_id.nunique() == 6
+    assert (table.segment_count == 6).all()
+    _, broken = _names_and_claims(frame, table.segment_id.to_numpy())
+    assert not broken, broken
+    lapsed = table.set_index("customer_id").loc[frame.customer_id, "segment_name"].str.startswith("lapsed").to_numpy()
+    assert (frame.recency_days[lapsed] > frame.recency_days.median()).all()
+    assert table.segment_top_features[table.segment_id == 3].iloc[0].startswith("rule: 1 order, last order more than")
+
+
+# --- feature screen, refusals and the fallback --------------------------------------------------
+
+SEG_FEATURES = ["f0", "f1", "revenue_365d", "session_conversion_90d", "app_share_90d"]
+
+
+def _scaled_blobs(n: int = 300, seed: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scaled features (two informative, three dead as on the issue's shapes) and profiles."""
+    X, _ = make_blobs(n_samples=n, centers=3, cluster_std=0.5, random_state=seed)
+    ids = [f"C{i:05d}" for i in range(n)]
+    near_constant = np.zeros(n)
+    near_constant[:2] = 1.0  # 2 of 300: 99.3 % zeros
+    scaled = pd.DataFrame(
         {
-            "orders_365d": 2.0,
-            "revenue_365d": 200.0,
-            "recency_days": 40.0,
-            "tenure_days": 80.0,
-            "sessions_30d": 3.0,
-            "discount_share": 0.05,
-            "median_tenure_days": 80.0,
-            "buyers_recency_days": 40.0,
+            "customer_id": ids,
+            "as_of_date": date(2025, 9, 1),
+            "f0": X[:, 0],
+            "f1": X[:, 1],
+            "revenue_365d": 0.0,  # a constant (every customer 0)
+            "session_conversion_90d": np.nan,  # all null
+            "app_share_90d": near_constant,
         }
     )
-    names = name_segments(profile, overall, {})
-    assert names[0] == "high-value loyal"
-    assert names[1] == "new browsers"
-    assert names[2] == "engaged browsers"
-    assert names[3] == "lapsed one-off buyers"
-    assert names[4] == "bargain-driven active regulars"
-    assert len(set(names.values())) == 5
+    rng = np.random.default_rng(seed)
+    profiles = _customers(
+        n,
+        rng,
+        orders_lifetime=rng.choice([0.0, 1.0, 2.0], n),
+    ).assign(customer_id=ids, as_of_date=date(2025, 9, 1))
+    profiles["recency_days"] = np.where(profiles.orders_lifetime > 0, rng.integers(1, 100, n), np.nan)
+    return scaled, profiles
+
+
+def _seg_settings(**overrides) -> KSelectionSettings:
+    values = {
+        "features": SEG_FEATURES,
+        "k_min": 2,
+        "k_max": 6,
+        "forced_k": 0,
+        "random_state": 42,
+        "sample_size": 5000,
+        "minibatch_threshold": 200_000,
+        "min_customers": 50,
+    } | overrides
+    return KSelectionSettings(**values)
+
+
+def test_features_without_spread_are_dropped_with_their_reason():
+    scaled, _ = _scaled_blobs()
+    screen = screen_features(scaled, SEG_FEATURES)
+    assert screen.kept == ["f0", "f1"]
+    assert screen.dropped == {
+        "revenue_365d": "no spread (every customer 0)",
+        "session_conversion_90d": "all null (no customer has a value)",
+        "app_share_90d": "near-constant (0 for 99.3% of customers)",
+    }
+    table, _ = choose_k(scaled, _seg_settings(), date(2025, 9, 1))
+    assert set(table.status) == {"ok"} and chosen_k(table) == 3
+    assert set(table.features_used) == {"f0, f1"}
+    assert set(table.dropped_features) == {
+        "revenue_365d: no spread (every customer 0); session_conversion_90d: all null (no customer has a value); "
+        "app_share_90d: near-constant (0 for 99.3% of customers)"
+    }
+
+
+def test_a_feature_the_scaling_could_not_spread_is_dropped_not_clustered_as_a_constant():
+    scaled, _ = _scaled_blobs()
+    raw = scaled.assign(f1=scaled.f1 * 10 + 50)  # in original units it varies ...
+    scaling = pd.DataFrame(
+        {
+            "feature_name": ["f0", "f1"],
+            "has_spread": [True, False],  # ... but not on the 2 rows the scaling was fitted on
+            "fitted_on": "training_snapshots",
+            "fitted_on_rows": 2,
+        }
+    )
+    screen = screen_features(scaled.assign(f1=0.0), ["f0", "f1"], raw=raw, scaling=scaling)
+    assert screen.kept == ["f0"]
+    assert screen.dropped == {
+        "f1": "no spread on the 2 training_snapshots rows the scaling was fitted on (scaled to a constant)"
+    }
+    # no scaling parameters at hand: the constant scaled column is still caught
+    assert (
+        screen_features(scaled.assign(f1=0.0), ["f0", "f1"], raw=raw)
+        .dropped["f1"]
+        .startswith("no spread after scaling")
+    )
+
+
+def test_too_few_customers_refuse_and_fall_back_to_rules():
+    scaled, profiles = _scaled_blobs(n=40)
+    table, decision = choose_k(scaled, _seg_settings(), date(2025, 9, 1))
+    assert decision and "refused" in decision.reason
+    assert table.k.tolist() == [2, 3, 4, 5, 6] and not table.is_chosen.any()
+    assert set(table.status) == {"refused"}
+    assert set(table.status_reason) == {"too few customers: 40 (var segmentation_min_customers is 50)"}
+    result = segment_customers(scaled, profiles, table, SEG_FEATURES)
+    assert set(result.table.segment_method) == {"rules"} and len(result.table) == 40
+    assert result.table.segment_name.notna().all()
+    run = segmentation_run(result.table, scaled, table, SEG_FEATURES).iloc[0]
+    assert run.status == "refused" and run.status_reason.startswith("too few customers: 40")
+    assert np.isnan(run.silhouette) and pd.isna(run.k) and run.segment_method == "rules"
+    assert run.segment_count == result.table.segment_id.nunique()
+    # even without a minimum, three customers cannot be split into k_min + 1: refused, not raised
+    tiny, _ = choose_k(scaled.head(2), _seg_settings(min_customers=0), date(2025, 9, 1))
+    assert set(tiny.status_reason) == {"too few customers: 2 (K-means at k = 2 needs at least 3)"}
+
+
+def test_constant_features_refuse_with_fewer_than_two_informative_features():
+    """The issue's degenerate case: 8 of 9 features scaled to a constant."""
+    scaled, profiles = _scaled_blobs()
+    scaled = scaled.assign(f1=0.0)
+    table, _ = choose_k(scaled, _seg_settings(), date(2025, 9, 1))
+    assert set(table.status) == {"refused"} and not table.is_chosen.any()
+    assert set(table.status_reason) == {"fewer than two informative features (f0); the others have no spread"}
+    assert set(table.features_used) == {"f0"} and "f1: no spread (every customer 0)" in table.dropped_features[0]
+    result = segment_customers(scaled, profiles, table, SEG_FEATURES)
+    assert set(result.table.segment_method) == {"rules"}
+
+
+def test_a_degenerate_fit_is_refused_never_reported_as_silhouette_one():
+    """Customers on three identical points: K-means at 3 reaches silhouette 1.0 and inertia 0."""
+    rng = np.random.default_rng(5)
+    points = np.array([[0.0, 0.0], [1.0, 5.0], [4.0, 1.0]])
+    X = points[rng.integers(0, 3, 300)]
+    scaled = pd.DataFrame({"customer_id": [f"C{i:05d}" for i in range(300)], "as_of_date": date(2025, 9, 1)})
+    scaled["f0"], scaled["f1"] = X[:, 0], X[:, 1]
+    table, _ = choose_k(scaled, _seg_settings(features=["f0", "f1"]), date(2025, 9, 1))
+    assert set(table.status) == {"refused"} and not table.is_chosen.any()
+    assert table.status_reason[0].startswith("degenerate fit at k = 3: silhouette 1.000")
+    assert table.loc[table.k == 3, "silhouette"].iloc[0] == pytest.approx(1.0)
+    _, profiles = _scaled_blobs()
+    result = segment_customers(scaled, profiles, table, ["f0", "f1"])
+    run = segmentation_run(result.table, scaled, table, ["f0", "f1"]).iloc[0]
+    assert run.status == "refused" and np.isnan(run.silhouette) and run.status_reason == table.status_reason[0]
+
+
+def test_one_populated_cluster_and_undefined_silhouette_are_refusals():
+    row = pd.Series({"k": 3, "populated_clusters": 1, "silhouette": np.nan, "inertia": 5.0})
+    assert refusal_of_fit(row, 100.0) == "one populated cluster at k = 3"
+    row["populated_clusters"] = 3
+    assert (
+        refusal_of_fit(row, 100.0) == "silhouette undefined at k = 3 (one populated cluster in the silhouette sample)"
+    )
+    row["silhouette"] = 0.4
+    assert refusal_of_fit(row, 100.0) is None
+    row["inertia"] = 1e-5
+    assert refusal_of_fit(row, 100.0).startswith("degenerate fit at k = 3: silhouette 0.400")
+
+
+def test_kmeans_segments_when_the_checks_pass():
+    scaled, profiles = _scaled_blobs()
+    table, _ = choose_k(scaled, _seg_settings(), date(2025, 9, 1))
+    result = segment_customers(scaled, profiles, table, SEG_FEATURES)
+    assert set(result.table.segment_method) == {"kmeans"} and result.table.segment_id.nunique() == 3
+    run = segmentation_run(result.table, scaled, table, SEG_FEATURES).iloc[0]
+    assert run.status == "ok" and pd.isna(run.status_reason) and -1 < run.silhouette < 1
+    assert run.features_used == "f0, f1" and run.segment_count == 3 and run.k == 3
+    assert run.dropped_features.startswith("revenue_365d: no spread")
+    # the distinguishing features are among those clustered
+    assert all(
+        feature.split()[1] in ("f0", "f1") for text in result.table.segment_top_features for feature in text.split(", ")
+    )
+
+
+def test_a_stored_refusal_is_examined_again_and_a_method_change_compares_nothing():
+    scaled, profiles = _scaled_blobs()
+    refused, _ = choose_k(scaled.assign(f1=0.0), _seg_settings(), date(2025, 9, 1))
+    again, decision = choose_k(scaled, _seg_settings(), date(2025, 9, 2), stored=refused, reselect_after_days=28)
+    assert decision and "refusal" in decision.reason and chosen_k(again) == 3
+    kept, decision = choose_k(scaled, _seg_settings(), date(2025, 9, 3), stored=again, reselect_after_days=28)
+    assert not decision and kept is again
+    rules = segment_customers(scaled, profiles, refused, SEG_FEATURES).table
+    kmeans = segment_customers(scaled, profiles, again, SEG_FEATURES, previous=rules).table
+    assert kmeans.previous_segment_id.isna().all()  # rule ids are another partition
 
 
 # --- on generated data ---

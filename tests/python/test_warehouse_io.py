@@ -71,3 +71,19 @@ def test_read_stored_on_a_spark_session():
 def test_an_unknown_session_is_refused():
     with pytest.raises(TypeError, match="cannot read"):
         read_stored(object(), SimpleNamespace(schema="ml", identifier="model"))
+
+
+def test_reading_the_stored_table_leaves_the_models_relations_readable():
+    """A model reads its refs (relations on the session), then its own stored table: the relations
+    must still be readable afterwards (a query on the session itself cut them short)."""
+    con = duckdb.connect()
+    con.execute("create schema ml")
+    con.execute("create table ml.features as select range as id from range(5000)")
+    con.execute("create table ml.stored as select 1 as x")
+    features = con.sql("select * from ml.features")
+    this = type("This", (), {"schema": "ml", "identifier": "stored", "__str__": lambda self: "ml.stored"})()
+    assert read_stored(con, this).x.tolist() == [1]
+    assert len(to_pandas(features)) == 5000
+    missing = type("This", (), {"schema": "ml", "identifier": "nothing", "__str__": lambda self: "ml.nothing"})()
+    assert read_stored(con, missing) is None
+    assert len(to_pandas(features)) == 5000

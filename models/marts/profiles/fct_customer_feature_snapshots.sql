@@ -28,12 +28,35 @@
     )
 {%- endset -%}
 
+{#- orders, feedback and campaign outcomes can arrive later than events (a campaign's row is
+    exported when its outcome window closes): a row timed after late_start may be new, so the
+    snapshots since then of the customers who have one are computed again -#}
+{%- set late_start -%}
+    (
+        select cast({{ dbt.dateadd('day', -1 - var('incremental_late_source_days'), 'max(as_of_date)') }} as {{ dbt.type_timestamp() }})
+        from {{ this }}
+    )
+{%- endset -%}
+
 {%- set population_filter -%}
     dates.as_of_date not in (select as_of_date from {{ this }})
     or dates.as_of_date >= {{ recent_start }}
     or customers.customer_id in (
         select customer_id from {{ ref('int_customer_daily_activity') }}
         where dbt_loaded_at > {{ last_loaded_at() }}
+    )
+    or (
+        dates.as_of_date >= {{ late_start }}
+        and customers.customer_id in (
+            select customer_id from {{ ref('int_marketing_actions_cleaned') }}
+            where sent_at >= {{ late_start }}
+            union all
+            select customer_id from {{ ref('int_orders_cleaned') }}
+            where ordered_at >= {{ late_start }}
+            union all
+            select customer_id from {{ ref('int_feedback_cleaned') }}
+            where created_at >= {{ late_start }}
+        )
     )
 {%- endset -%}
 

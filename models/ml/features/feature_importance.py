@@ -1,6 +1,8 @@
-"""One row per customer feature: information gain, mutual information, fill rate, correlation
-cluster, rank and whether the prediction models use it. Kept from the last build while the
-labelled rows hash to its training_fingerprint. Logic: customer_journey.ml.features."""
+"""One row per customer feature: the reason it is excluded (constant, near-constant, mostly null),
+information gain, mutual information and its permutation baseline, fill rate, correlation
+cluster, rank and whether the prediction models use it (and if not, why). Kept from the last
+build while the labelled rows hash to its training_fingerprint and the selection settings are
+the stored ones. Logic: customer_journey.ml.features."""
 
 from customer_journey.ml.features import SelectionConfig, feature_importance, labelled_snapshots, latest_snapshot
 from customer_journey.ml.plots import feature_overview_plot
@@ -12,6 +14,9 @@ def model(dbt, session):
     config = SelectionConfig(
         top_k=int(dbt.config.get("top_k", 20)),
         min_mutual_information=float(dbt.config.get("min_mutual_information", 0.001)),
+        min_fill_rate=float(dbt.config.get("min_fill_rate", 0.5)),
+        max_dominant_share=float(dbt.config.get("max_dominant_share", 0.99)),
+        permutation_repeats=int(dbt.config.get("permutation_repeats", 19)),
     )
     rows = to_pandas(labelled_snapshots(dbt.ref("fct_customer_feature_snapshots"), dbt.ref("fct_customer_labels")))
     table, reused = feature_importance(rows, config, stored=read_stored(session, dbt.this))

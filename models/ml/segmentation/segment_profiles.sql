@@ -1,5 +1,6 @@
 {#
-    One row per customer segment: size, shares, centroid in original units, churn risk, name.
+    One row per customer segment: size, shares, centroid in original units, churn risk, name, and
+    the profile its name's claims rest on beside the population's.
     Doc block segment_profiles (_segmentation__docs.md).
 #}
 
@@ -20,10 +21,18 @@ churn as (
     from {{ ref('churn_predictions') }}
 ),
 
-totals as (
+{# every customer with features: the population a segment's name compares it with #}
+population as (
     select
         count(*) as customer_count,
-        sum(revenue_365d) as revenue_365d
+        sum(revenue_365d) as revenue_365d,
+        cast(count(case when orders_lifetime >= 2 then 1 end) as {{ type_double() }}) / count(*)
+            as repeat_buyer_share,
+        cast({{ percentile('recency_days', 0.5) }} as {{ type_double() }}) as median_recency_days,
+        cast({{ percentile('tenure_days', 0.5) }} as {{ type_double() }}) as median_tenure_days,
+        avg(coalesce(revenue_lifetime, 0)) as avg_revenue_lifetime,
+        avg(coalesce(sessions_90d, 0)) as avg_sessions_90d,
+        avg(discount_share) as avg_discount_share
     from features
 ),
 
@@ -32,9 +41,10 @@ final as (
         segments.segment_id,
         max(segments.segment_name) as segment_name,
         max(segments.segment_top_features) as top_distinguishing_features,
+        max(segments.segment_method) as segment_method,
         count(*) as customer_count,
-        cast(count(*) as {{ type_double() }}) / max(totals.customer_count) as customer_share,
-        {{ safe_divide('sum(features.revenue_365d)', 'max(totals.revenue_365d)') }} as revenue_share,
+        cast(count(*) as {{ type_double() }}) / max(population.customer_count) as customer_share,
+        {{ safe_divide('sum(features.revenue_365d)', 'max(population.revenue_365d)') }} as revenue_share,
         avg(features.recency_days) as avg_recency_days,
         avg(features.orders_365d) as avg_orders_365d,
         avg(features.revenue_365d) as avg_revenue_365d,
@@ -50,13 +60,32 @@ final as (
             'count(case when features.orders_lifetime > 0 and features.recency_days > 90 then 1 end)',
             'count(case when features.orders_lifetime > 0 then 1 end)'
         ) }} as inactive_buyer_share,
-        avg(churn.probability) as avg_churn_probability
+        avg(churn.probability) as avg_churn_probability,
+        cast(count(case when features.orders_lifetime >= 1 then 1 end) as {{ type_double() }}) / count(*)
+            as buyer_share,
+        cast(count(case when features.orders_lifetime >= 2 then 1 end) as {{ type_double() }}) / count(*)
+            as repeat_buyer_share,
+        {{ safe_divide(
+            'count(case when features.orders_lifetime >= 2 then 1 end)',
+            'count(case when features.orders_lifetime >= 1 then 1 end)'
+        ) }} as repeat_share_of_buyers,
+        avg(coalesce(features.orders_lifetime, 0)) as avg_orders_lifetime,
+        avg(coalesce(features.revenue_lifetime, 0)) as avg_revenue_lifetime,
+        avg(coalesce(features.sessions_90d, 0)) as avg_sessions_90d,
+        cast({{ percentile('features.recency_days', 0.5) }} as {{ type_double() }}) as median_recency_days,
+        cast({{ percentile('features.tenure_days', 0.5) }} as {{ type_double() }}) as median_tenure_days,
+        max(population.repeat_buyer_share) as population_repeat_buyer_share,
+        max(population.median_recency_days) as population_median_recency_days,
+        max(population.median_tenure_days) as population_median_tenure_days,
+        max(population.avg_revenue_lifetime) as population_avg_revenue_lifetime,
+        max(population.avg_sessions_90d) as population_avg_sessions_90d,
+        max(population.avg_discount_share) as population_avg_discount_share
     from segments
     inner join features
         on segments.customer_id = features.customer_id
     left join churn
         on segments.customer_id = churn.customer_id
-    cross join totals
+    cross join population
     group by segments.segment_id
 )
 

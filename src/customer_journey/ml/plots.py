@@ -37,16 +37,20 @@ def _save(fig, name: str) -> Path:
 
 
 def k_selection_plot(table: pd.DataFrame) -> Path:
+    """Inertia and silhouette by k, the chosen k marked; a refusal's reason as the figure's title."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
     a.plot(table.k, table.inertia, marker="o")
     a.set(title="Inertia (elbow)", xlabel="k")
     b.plot(table.k, table.silhouette, marker="o", color="tab:green")
     b.set(title="Silhouette (sample)", xlabel="k")
     for ax in (a, b):
-        chosen = table.loc[table.is_chosen, "k"]
+        chosen = table.loc[table.is_chosen.astype(bool), "k"]
         if len(chosen):
             ax.axvline(int(chosen.iloc[0]), color="grey", linestyle="--", label="chosen k")
-        ax.legend(loc="best")
+            ax.legend(loc="best")
+    if "status" in table.columns and (table["status"] != "ok").any():
+        reason = str(table["status_reason"].iloc[0])
+        fig.suptitle(f"Segmentation refused: {reason[:110]}", fontsize=9, color="tab:red")
     return _save(fig, "segmentation_k_selection")
 
 

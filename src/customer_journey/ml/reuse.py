@@ -4,8 +4,8 @@ Three models do slow work whose answer often cannot have changed since the last 
 reads its own table (`dbt.this`) and asks one of these pure functions. Every answer is a
 `Decision`: a yes / no and the reason, in words a person reads in a log or a test.
 
-- feature_importance keeps its table while the labelled rows hash to its stored fingerprint
-  (`can_reuse_importance`);
+- feature_importance keeps its table while the labelled rows hash to its stored fingerprint and
+  the selection settings are the stored ones (`can_reuse_importance`);
 - segmentation_k_selection chooses k again when its settings change, the choice is older than
   var segmentation_reselect_after_days days of data, or the customer count moved by more than
   10 % (`should_reselect_k`);
@@ -37,19 +37,26 @@ class Decision:
         return self.yes
 
 
-def can_reuse_importance(stored: pd.DataFrame | None, fingerprint: str) -> Decision:
+def can_reuse_importance(stored: pd.DataFrame | None, fingerprint: str, settings: str) -> Decision:
     """Keep the stored feature_importance when every stored row carries `fingerprint`, the hash of
-    today's labelled rows (features.training_fingerprint): the same rows give the same scores."""
+    today's labelled rows (features.training_fingerprint), and `settings`, the selection settings
+    (features.SelectionConfig.settings): the same rows and settings give the same scores."""
     if stored is None:
         return Decision(False, "no stored feature_importance yet")
     if stored.empty:
         return Decision(False, "the stored feature_importance is empty")
-    if "training_fingerprint" not in stored.columns:
-        return Decision(False, "the stored feature_importance has no training_fingerprint column")
+    for column in ("training_fingerprint", "selection_settings"):
+        if column not in stored.columns:
+            return Decision(False, f"the stored feature_importance has no {column} column")
     seen = sorted(str(f) for f in stored["training_fingerprint"].unique())
     if seen != [fingerprint]:
         return Decision(False, f"the labelled rows changed: fingerprint {fingerprint}, stored {', '.join(seen)}")
-    return Decision(True, f"the labelled rows hash to the stored fingerprint {fingerprint}")
+    used = sorted(str(s) for s in stored["selection_settings"].unique())
+    if used != [settings]:
+        return Decision(False, f"the selection settings changed: now {settings}; stored {' | '.join(used)}")
+    return Decision(
+        True, f"the labelled rows hash to the stored fingerprint {fingerprint}, scored with the same settings"
+    )
 
 
 def should_reselect_k(
@@ -99,7 +106,8 @@ def should_retrain(
     retrain_after_days: int,
 ) -> Decision:
     """Train a target's candidates again, or keep scoring with its champion. `mode` is var retrain;
-    `champion` the target's current champion row of model_registry (None when there is none)."""
+    `champion` the target's current champion row of model_registry (None when there is none; a
+    baseline champion's row carries its run's `candidate_feature_list`)."""
     if mode not in RETRAIN_MODES:
         raise ValueError(f"var retrain: {mode!r} is not one of {', '.join(RETRAIN_MODES)}")
     if mode == "never":
@@ -108,7 +116,8 @@ def should_retrain(
         return Decision(True, "var retrain is always")
     if champion is None:
         return Decision(True, "no champion yet")
-    if champion["feature_list"] != ", ".join(features):
+    # a baseline champion uses its own raw columns: compare the features its run's candidates used
+    if champion.get("candidate_feature_list", champion["feature_list"]) != ", ".join(features):
         return Decision(True, "the selected features changed since the champion was trained")
     age = (pd.Timestamp(latest_labelled_date) - pd.Timestamp(champion["validation_date"])).days
     if age > retrain_after_days:

@@ -63,9 +63,16 @@ def read_stored(session, this) -> pd.DataFrame | None:
     if hasattr(session, "catalog") and hasattr(session, "table"):  # Spark, Databricks
         return session.table(name).toPandas() if session.catalog.tableExists(name) else None
     if hasattr(session, "execute"):  # DuckDB
-        exists = session.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [this.schema, this.identifier],
-        ).fetchone()[0]
-        return session.execute(f"select * from {this}").df() if exists else None
+        # a cursor of its own: a query on the session itself would cut short the relations the
+        # model already holds from dbt.ref() ("connection has an unfinished result")
+        cursor = session.cursor() if hasattr(session, "cursor") else session
+        try:
+            exists = cursor.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                [this.schema, this.identifier],
+            ).fetchall()[0][0]
+            return cursor.execute(f"select * from {this}").df() if exists else None
+        finally:
+            if cursor is not session:
+                cursor.close()
     raise TypeError(f"cannot read {name} through a {type(session).__name__}")

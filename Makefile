@@ -42,7 +42,7 @@ lint: setup
 	env $$([ -t 1 ] || echo COLUMNS=200) $(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml --show-all-failures
 
 test: setup lint browser
-	@echo "==> pytest on 2 workers (a file per worker at a time): the dbt builds make it take about 13 minutes on 2 cores"
+	@echo "==> pytest on 2 workers (a file per worker at a time): the dbt builds make it take about 12 minutes on 2 cores"
 	$(WITH_SALT) $(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 # the docs test's headless browser: Debian's chromium, installed once

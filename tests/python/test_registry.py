@@ -257,6 +257,19 @@ def test_a_fresh_champion_is_kept_and_only_a_status_row_is_appended(first_run, t
     assert status.loc["churn", "champion_model_version"] == champion.model_version
 
 
+def test_a_changed_label_horizon_retrains(first_run, tmp_path):
+    """A derived horizon grows with the data: a champion trained on other labels is not kept."""
+    _, rows, update = first_run
+    later = datetime(2025, 9, 3, 12, 0)
+    anchors = TimeAnchors(churn_horizon_days=64, purchase_horizon_days=30)
+    again = train_registry(
+        rows, ["signal", "spend"], SCALING, update.frame, _settings(tmp_path), now=later, anchors=anchors
+    )
+    status = again.frame.groupby("target").training_status.first()
+    assert status["churn"] == "trained" and status["purchase"] == "kept_champion"
+    assert again.reasons["churn"].startswith("the label horizon changed from 90 to 64 days")
+
+
 def test_a_new_feature_list_retrains(first_run, tmp_path):
     _, rows, update = first_run
     again = train_registry(rows, ["signal"], SCALING, update.frame, _settings(tmp_path), now=NOW)

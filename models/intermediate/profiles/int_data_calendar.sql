@@ -51,18 +51,21 @@ spans as (
     from bounds
 ),
 
-{#- the time anchors when their vars are 'auto': the defaults (90/30-day horizons, a snapshot
-    every 14 days after 28) from 100 days of data, monthly snapshots from a year; shorter data
-    scales them to its span so labels still close (a 9-day log: daily snapshots, 3/1-day horizons) #}
-{%- set churn = time_anchor('churn_horizon_days',
-    'case when span_days >= 100 then 90 else greatest(1, cast(floor(span_days / 3.0) as integer)) end') -%}
-{%- set purchase = time_anchor('purchase_horizon_days',
-    'case when span_days >= 100 then 30 else greatest(1, cast(floor(span_days / 6.0) as integer)) end') -%}
+{#- the time anchors when their vars are 'auto': a snapshot every 14 days after 28 from 100 days
+    of data, monthly from a year; a 30-day purchase horizon; a churn horizon of 90 days, or less
+    where 90 would leave fewer than three labelled snapshot dates (100-145 days of data). Shorter
+    data scales them to its span so labels still close (a 9-day log: daily snapshots, 3/1-day
+    horizons) #}
 {%- set every = time_anchor('feature_snapshot_every_days',
     'case when span_days >= 365 then 30 when span_days >= 100 then 14 '
     ~ 'else greatest(1, cast(floor(span_days / 10.0) as integer)) end') -%}
 {%- set warmup = time_anchor('feature_snapshot_warmup_days',
     'case when span_days >= 100 then 28 else greatest(1, cast(floor(span_days / 5.0) as integer)) end') -%}
+{%- set churn = time_anchor('churn_horizon_days',
+    'case when span_days >= 100 then least(90, greatest(1, span_days - (' ~ warmup ~ ') - 2 * (' ~ every ~ '))) '
+    ~ 'else greatest(1, cast(floor(span_days / 3.0) as integer)) end') -%}
+{%- set purchase = time_anchor('purchase_horizon_days',
+    'case when span_days >= 100 then 30 else greatest(1, cast(floor(span_days / 6.0) as integer)) end') -%}
 {%- set anchors = ['churn_horizon_days', 'purchase_horizon_days', 'feature_snapshot_every_days',
     'feature_snapshot_warmup_days'] -%}
 {%- set derived = [] -%}

@@ -4,6 +4,10 @@
         incremental_strategy='delete+insert',
         unique_key=['customer_id', 'as_of_date'],
         on_schema_change='fail',
+        post_hook=(
+            "delete from {{ this }} where as_of_date not in (select as_of_date from "
+            ~ "{{ ref('int_feature_snapshot_dates') }})"
+        ) if event_materialization() == 'incremental' else [],
     )
 }}
 

@@ -396,6 +396,23 @@ def train_target(
     if note:
         result.notes.append(f"{note}: the run's winner replaces it")
     promote = champion_score is None or challenger_score >= champion_score + promotion_margin
+    baseline_scores = [r["selection_score"] for r in result.rows if r["is_baseline"]]
+    best_baseline = max(baseline_scores) if baseline_scores else None
+    stored_is_baseline = bool(current_champion.get("is_baseline")) if current_champion is not None else False
+    if (
+        not promote
+        and current_champion is not None
+        and champion_score is not None
+        and not stored_is_baseline
+        and best_baseline is not None
+        and champion_score < best_baseline + promotion_margin
+    ):
+        # a learned champion stays only while it beats today's best baseline by the margin too
+        promote = True
+        result.notes.append(
+            f"the stored champion {current_champion['model_version']} ({champion_score:.3f}) no longer beats the "
+            f"best baseline ({best_baseline:.3f}) by {promotion_margin:g}: the run's winner replaces it"
+        )
     for r in result.rows:
         r["challenger_score"] = challenger_score
         r["champion_score_before"] = champion_score

@@ -30,7 +30,7 @@ import pandas as pd
 from customer_journey.ml.baselines import BASELINE_COLUMNS, baselines
 from customer_journey.ml.features import LABELS
 from customer_journey.ml.prediction import KEYS, TooFewLabelsError, TrainingResult, train_target
-from customer_journey.ml.reuse import should_retrain
+from customer_journey.ml.reuse import Decision, should_retrain
 
 # target -> its label column in fct_customer_labels
 TARGETS = {"churn": "is_churned", "purchase": "will_purchase"}
@@ -256,6 +256,21 @@ def train_registry(
         retrain = should_retrain(
             settings.retrain, champion, features, str(max(labelled.as_of_date)), settings.retrain_after_days
         )
+        stored_horizon = (champion or {}).get("horizon_days")
+        if (
+            not retrain
+            and settings.retrain != "never"
+            and stored_horizon is not None
+            and not pd.isna(stored_horizon)
+            and int(stored_horizon) != anchors.horizon(target)
+        ):
+            # the labels changed meaning (a derived horizon grows with the data): the champion
+            # predicts another outcome
+            retrain = Decision(
+                True,
+                f"the label horizon changed from {int(stored_horizon)} to {anchors.horizon(target)} days "
+                "since the champion was trained",
+            )
         if not retrain:
             status.training_status = "kept_champion" if champion is not None else "skipped"
             status.status_reason = retrain.reason

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from run import _env as bench_env  # bench/run.py: this folder is on sys.path when run as a script
 
 REPO = Path(__file__).resolve().parents[1]
 # name -> generator settings (customers and days 0: the shape's default)
@@ -47,15 +47,8 @@ def _generate(name: str, settings: dict) -> Path:
 
 
 def _build(raw: Path, work: Path) -> float:
-    env = {
-        **os.environ,
-        "CJ_RAW_PATH": str(raw),
-        "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "CJ_DUCKDB_TEMP_DIR": str(work / "tmp"),
-        "CJ_MODEL_DIR": str(work / "models"),
-        "CJ_ASSETS_DIR": str(work / "assets"),
-        "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "bench-salt-0123456789",
-    }
+    # the benchmark's environment (bench/run.py), with the plots kept in the work folder too
+    env = {**bench_env(raw, work), "CJ_ASSETS_DIR": str(work / "assets")}
     dbt = str(Path(sys.executable).with_name("dbt"))
     started = time.perf_counter()
     proc = subprocess.run(

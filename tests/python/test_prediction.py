@@ -300,31 +300,25 @@ def test_a_stored_learned_champion_stays_only_while_it_beats_the_best_baseline(t
     # the labels now follow recency only: the stored model is no better than a baseline; a margin of
     # 0.5 keeps the run's winner from beating it, but it must also beat the best baseline to stay
     rows["is_churned"] = rows.recency_days + np.random.default_rng(2).normal(scale=5, size=len(rows)) > 30
-    again = train_target(
-        rows,
-        "is_churned",
-        ["signal", "noise"],
-        params,
-        (),
-        promotion_margin=0.5,
-        current_champion=first.champion,
-        artefact_dir=tmp_path,
-        baselines=baselines(90),
-    )
+
+    def retrain(champion):
+        return train_target(
+            rows,
+            "is_churned",
+            ["signal", "noise"],
+            params,
+            (),
+            promotion_margin=0.5,
+            current_champion=champion,
+            artefact_dir=tmp_path,
+            baselines=baselines(90),
+        )
+
+    again = retrain(first.champion)
     assert again.promoted and again.champion["is_baseline"], again.reason
     assert any("no longer beats the best baseline" in note for note in again.notes), again.notes
     # a stored baseline champion under the same margin stays (only a clear winner replaces it)
-    kept = train_target(
-        rows,
-        "is_churned",
-        ["signal", "noise"],
-        params,
-        (),
-        promotion_margin=0.5,
-        current_champion=again.champion,
-        artefact_dir=tmp_path,
-        baselines=baselines(90),
-    )
+    kept = retrain(again.champion)
     assert not kept.promoted and kept.champion["model_version"] == again.champion["model_version"]
 
 

@@ -65,3 +65,59 @@ def test_a_model_file_is_read_call_return(path):
     assert len(lines) <= 40, f"{path.relative_to(REPO)} has {len(lines)} lines"
     functions = [n.name for n in ast.walk(ast.parse("\n".join(lines))) if isinstance(n, ast.FunctionDef)]
     assert functions[0] == "model" and set(functions) <= {"model", "load_features"}
+
+
+# dbt runs Python models on several threads of one process, so their imports race. scikit-learn's
+# circular imports break when two threads import it at once (CI saw "cannot import name
+# 'BaseLibSVM' from partially initialized module"). customer_journey.ml imports its third-party
+# modules in its own __init__, and a package being initialised makes other threads wait only when
+# they import the package itself, so every model imports it before anything else.
+RACE = """
+import importlib, sys, threading
+errors = []
+def load(name):
+    try:
+        import customer_journey.ml  # what each model does first
+        importlib.import_module(name)
+    except Exception as error:  # reported below, with the module's name
+        errors.append(f"{name}: {type(error).__name__}: {error}")
+threads = [threading.Thread(target=load, args=(name,)) for name in sys.argv[1:]]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("\\n".join(errors))
+sys.exit(1 if errors else 0)
+"""
+
+
+def test_models_import_the_ml_package_before_anything_else():
+    for path in MODELS:
+        imports = [node for node in ast.parse(path.read_text()).body if isinstance(node, ast.Import | ast.ImportFrom)]
+        outside_stdlib = [
+            node
+            for node in imports
+            if not (isinstance(node, ast.ImportFrom) and node.module in {"__future__", "pathlib"})
+        ]
+        first = outside_stdlib[0]
+        assert isinstance(first, ast.Import) and first.names[0].name == "customer_journey.ml", (
+            f"{path.relative_to(REPO)}: its first import must be `import customer_journey.ml` "
+            f"(line {first.lineno} imports something else first; threads would race on scikit-learn)"
+        )
+
+
+def test_ml_modules_import_on_many_threads_at_once():
+    """Without the package's eager imports this failed 13 runs in 15 on this machine; three fresh
+    interpreters make a pass by luck unlikely."""
+    import subprocess
+    import sys
+
+    names = ["features", "segmentation", "prediction", "plots", "registry", "baselines", "funnel"]
+    for _ in range(3):
+        run = subprocess.run(
+            [sys.executable, "-c", RACE, *(f"customer_journey.ml.{name}" for name in names)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr

@@ -4,6 +4,7 @@ cluster, rank and whether the prediction models use it (and if not, why). Kept f
 build while the labelled rows hash to its training_fingerprint and the selection settings are
 the stored ones. Logic: customer_journey.ml.features."""
 
+import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
 from customer_journey.ml.features import SelectionConfig, feature_importance, labelled_snapshots, latest_snapshot
 from customer_journey.ml.plots import feature_overview_plot
 from customer_journey.ml.warehouse_io import read_stored, to_pandas

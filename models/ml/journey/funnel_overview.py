@@ -2,6 +2,7 @@
 the step conversion and its range across first-touch channels, and the share of the first stage's
 persons who got this far. Draws the funnel chart shown in dbt docs. Logic: customer_journey.ml.funnel."""
 
+import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
 from customer_journey.ml.funnel import funnel_overview
 from customer_journey.ml.plots import funnel_plot
 from customer_journey.ml.warehouse_io import to_pandas

@@ -5,6 +5,7 @@ retrain_after_days); each row says what happened and why. Logic: customer_journe
 
 from pathlib import Path
 
+import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
 from customer_journey.ml import registry
 from customer_journey.ml.features import labelled_snapshots
 from customer_journey.ml.plots import champion_plots

@@ -3,6 +3,7 @@ current purchase champion in model_registry (empty until a label window has pass
 (var purchase_risk_tiers), model version, scoring date, and the three features that moved the score
 most. Logic: customer_journey.ml.prediction."""
 
+import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
 from customer_journey.ml.prediction import predictions_table
 from customer_journey.ml.warehouse_io import to_pandas
 

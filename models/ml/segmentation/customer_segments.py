@@ -3,6 +3,7 @@ fallback when segmentation_k_selection refused), distance to its centroid, the s
 segment, and the segment it had in the previous build (ids are kept across builds by matching
 centroids). Logic: customer_journey.ml.segmentation."""
 
+import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
 from customer_journey.ml.plots import segment_profile_plot
 from customer_journey.ml.segmentation import PROFILE_COLUMNS, segment_customers, selection_features
 from customer_journey.ml.warehouse_io import read_stored, to_pandas

@@ -5,8 +5,7 @@ the last build unless the settings or the informative features changed, the cust
 by more than 10 % or the choice is older than var segmentation_reselect_after_days days; a refusal
 is examined again every build. Logic: customer_journey.ml.segmentation."""
 
-import pandas as pd
-
+import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
 from customer_journey.ml.plots import k_selection_plot
 from customer_journey.ml.segmentation import KSelectionSettings, choose_k
 from customer_journey.ml.warehouse_io import read_stored, to_pandas
@@ -25,7 +24,7 @@ def model(dbt, session):
         min_customers=int(dbt.config.get("min_customers")),
     )
     calendar = to_pandas(dbt.ref("int_data_calendar"))
-    data_date = pd.Timestamp(calendar["latest_as_of_date"].iloc[0])
+    data_date = calendar["latest_as_of_date"].iloc[0]
     columns = ["customer_id", *settings.features]
     scaled = to_pandas(dbt.ref("customer_features_scaled"), columns)
     raw = to_pandas(dbt.ref("dim_customer_features"), columns)

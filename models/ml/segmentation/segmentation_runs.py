@@ -4,6 +4,7 @@ and those dropped with their reasons, k and how it was chosen, its metrics, cust
 segment since the previous build, and the agreement (adjusted Rand index) with the previous build
 and with Ward hierarchical clustering on a sample. Logic: customer_journey.ml.segmentation."""
 
+import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
 from customer_journey.ml.segmentation import segmentation_run
 from customer_journey.ml.warehouse_io import to_pandas
 

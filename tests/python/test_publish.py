@@ -150,3 +150,33 @@ def test_publish_refuses_cleanly_while_a_build_holds_the_warehouse(e2e_warehouse
         holder.kill()
         holder.wait()
     assert _leftovers(tmp_path / "bi") == []
+
+
+def test_a_killed_publish_leaves_the_old_copy_and_the_next_one_completes(e2e_warehouse, tmp_path):
+    """Kill point during publish: readers keep the previous copy; the next publish cleans up and completes."""
+    work = _warehouse_copy(e2e_warehouse, tmp_path)
+    published = tmp_path / "bi" / "customer_journey.duckdb"
+    before = publish(work / "warehouse.duckdb", published)
+    stamp = published.stat().st_mtime_ns
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from customer_journey.ops.publish import publish; "
+            "publish(Path(sys.argv[1]), Path(sys.argv[2]))",
+            str(work / "warehouse.duckdb"),
+            str(published),
+        ]
+    )
+    partial = published.with_name(f".{published.name}.{proc.pid}.tmp")
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and not (partial.exists() and partial.stat().st_size):
+        time.sleep(0.01)
+    assert proc.poll() is None, "publish finished before it could be killed"
+    proc.kill()
+    proc.wait()
+    assert published.stat().st_mtime_ns == stamp and _leftovers(published.parent)  # old copy; debris of the kill
+    with duckdb.connect(str(published), read_only=True) as reader:
+        assert reader.execute("select count(*) from marts.fct_sessions").fetchone()[0] == before["marts.fct_sessions"]
+    assert publish(work / "warehouse.duckdb", published) == before
+    assert _leftovers(published.parent) == []

@@ -1,3 +1,8 @@
+{#- A table, not a view like the other staging models: its SQL reads the PII salt
+    (getvariable('cj_pii_salt'), bound by the profile's plugin), which only dbt's cursors have; a
+    view would fail or hash nothing for any other reader. -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
@@ -6,10 +11,10 @@ source as (
 
 renamed as (
     select
-        {{ clean_id('customer_id') }} as customer_id,
+        {{ pseudonymise_id(clean_id('customer_id')) }} as customer_id,
         {{ hash_pii('email') }} as email_hash,
         upper(trim(cast(country as {{ dbt.type_string() }}))) as country_code,
-        nullif(trim(cast(city as {{ dbt.type_string() }})), '') as city,
+        {{ redact_pii("nullif(trim(cast(city as " ~ dbt.type_string() ~ ")), '')") }} as city,
         {{ clean_text('gender') }} as gender,
         {{ clean_text('acquisition_channel') }} as acquisition_channel,
         {{ safe_number('birth_year', 'integer') }} as birth_year,

@@ -7,10 +7,10 @@ source as (
 renamed as (
     select
         {{ clean_id('feedback_id') }} as feedback_id,
-        {{ clean_id('customer_id') }} as customer_id,
+        {{ pseudonymise_id(clean_id('customer_id')) }} as customer_id,
         {{ clean_id('order_id') }} as order_id,
         {{ clean_text('feedback_type') }} as feedback_type,
-        {{ clean_text('topic') }} as topic,
+        {{ redact_pii(clean_text('topic')) }} as topic,
         {# free-text comments may hold PII: only their length leaves staging #}
         length(trim(cast(comment as {{ dbt.type_string() }}))) as comment_length,
         {{ safe_number('score', 'integer') }} as score,

@@ -7,7 +7,7 @@ source as (
 renamed as (
     select
         {{ clean_id('action_id') }} as action_id,
-        {{ clean_id('customer_id') }} as customer_id,
+        {{ pseudonymise_id(clean_id('customer_id')) }} as customer_id,
         {{ clean_text('action_code') }} as action_code,
         {{ clean_text('channel') }} as channel,
         {{ clean_id('campaign_id') }} as campaign_id,

@@ -7,7 +7,7 @@ source as (
 renamed as (
     select
         {{ clean_id('order_id') }} as order_id,
-        {{ clean_id('customer_id') }} as customer_id,
+        {{ pseudonymise_id(clean_id('customer_id')) }} as customer_id,
         {{ clean_text('status') }} as order_status,
         upper(trim(cast(currency as {{ dbt.type_string() }}))) as currency,
         {{ safe_number('order_amount', 'double') }} as order_amount,

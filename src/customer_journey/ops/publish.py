@@ -74,11 +74,26 @@ def _attach(con: duckdb.DuckDBPyConnection, source: Path, catalog: str, target: 
         ) from None
 
 
+def _remove_dead_copies(target: Path) -> None:
+    """Delete half-written copies (`.<name>.<pid>.tmp` and its .wal) left by a publish that was killed."""
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+        pid = leftover.name[len(target.name) + 2 :].split(".")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except PermissionError:  # alive, someone else's
+            continue
+
+
 def publish(source: Path, target: Path, schemas: tuple[str, ...] = SCHEMAS) -> dict[str, int]:
     """Copy the tables of `schemas` from `source` into a fresh file, then atomically replace `target`."""
     if not source.exists():
         raise PublishRefused(f"no warehouse at {source}: run `make build` (or dbt build) first")
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead_copies(target)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
     copied: dict[str, int] = {}

@@ -156,58 +156,95 @@ def _full_refresh(raw, tmp_path_factory):
     return _FULL["db"]
 
 
-def test_a_killed_build_leaves_a_warehouse_the_next_build_completes(tmp_path):
-    """SIGKILL an incremental build midway; the next build completes and equals a full refresh."""
-    raw = tmp_path / "raw"
-    make_dataset(raw, customers=600, days=45, seed=5, dirt_rate=0.02)
-    work = tmp_path / "killed"
-    assert run_dbt(["build", *SELECT], raw, work).returncode == 0
-    _append_day(raw)
+# where the kill points fall: the line of dbt's output to wait for, and how long after it to kill
+KILL_POINTS = [
+    (
+        "inside the first incremental model's statement",
+        "START sql incremental model intermediate.int_events_validated",
+        0.3,
+    ),
+    (
+        "between models, after stitching committed its batch",
+        "OK created sql incremental model intermediate.int_events_stitched",
+        0,
+    ),
+    ("inside sessions, before its delete+insert commits", "START sql incremental model intermediate.int_sessions", 0.2),
+    (
+        "inside the feature snapshots' statement",
+        "START sql incremental model marts.fct_customer_feature_snapshots",
+        0.3,
+    ),
+]
 
+
+def _killed_run(args: list[str], raw, work, marker: str, delay: float) -> str:
+    """Run dbt, SIGKILL it `delay` seconds after `marker` appears in its output; its output."""
     env = {
         **os.environ,
         "CJ_RAW_PATH": str(raw),
         "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
         "CJ_DUCKDB_TEMP_DIR": str(work / "tmp"),
+        "CJ_MODEL_DIR": str(work / "models"),
+        "CJ_ASSETS_DIR": str(work / "assets"),
         "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "test-salt-0123456789",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     log = work / "killed.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [DBT, "build", *SELECT, "--target-path", str(work / "target2"), "--log-path", str(work / "logs2")],
+            [DBT, *args, "--target-path", str(work / "target2"), "--log-path", str(work / "logs2")],
             cwd=REPO,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-        # kill once stitching has committed its batch, before the models after it have
         deadline = time.time() + 300
-        while time.time() < deadline and proc.poll() is None:
-            if any("OK created" in line and "int_events_stitched" in line for line in log.read_text().splitlines()):
-                break
+        while time.time() < deadline and proc.poll() is None and marker not in log.read_text():
             time.sleep(0.02)
-        assert proc.poll() is None, "the build finished before it could be killed: " + log.read_text()[-2000:]
+        time.sleep(delay)
+        assert proc.poll() is None, f"the build finished before the kill point '{marker}': " + log.read_text()[-2000:]
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    assert "Completed successfully" not in log.read_text()
-    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
-    try:
-        stitched, snapshots = (
-            con.execute(f"select max(dbt_loaded_at) from {model}").fetchone()[0]
-            for model in ("intermediate.int_events_stitched", "marts.fct_customer_feature_snapshots")
-        )
-    finally:
-        con.close()
-    # the kill left the warehouse half way: stitching is a build ahead of the snapshots
-    assert stitched > snapshots
+    output = log.read_text()
+    assert "Completed successfully" not in output
+    return output
 
+
+def test_builds_killed_at_five_points_end_equal_to_a_full_refresh(tmp_path):
+    """SIGKILL an incremental build at four points of the SQL chain in turn (each re-run killed at
+    the next point), and a Python model midway; the next builds complete and equal a full refresh.
+    (The fifth kind of kill point, during publish, is in test_publish.py.)"""
+    raw = tmp_path / "raw"
+    make_dataset(raw, customers=600, days=45, seed=5, dirt_rate=0.02)
+    work = tmp_path / "killed"
+    assert run_dbt(["build", *SELECT], raw, work).returncode == 0
+    _append_day(raw)
+
+    for _, marker, delay in KILL_POINTS:
+        _killed_run(["build", *SELECT], raw, work, marker, delay)
+        if "int_events_stitched" in marker:
+            con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+            try:
+                stitched, snapshots = (
+                    con.execute(f"select max(dbt_loaded_at) from {model}").fetchone()[0]
+                    for model in ("intermediate.int_events_stitched", "marts.fct_customer_feature_snapshots")
+                )
+            finally:
+                con.close()
+            # the kill left the warehouse half way: stitching is a build ahead of the snapshots
+            assert stitched > snapshots
     resumed = run_dbt(["build", *SELECT], raw, work)
     assert resumed.returncode == 0, resumed.output[-4000:]
+    # a Python model killed while it computes; the re-run replaces what it left
+    python_model = ["run", "--select", "fct_customer_labels", "feature_importance"]
+    _killed_run(python_model, raw, work, "START python table model ml.feature_importance", 0.5)
+    assert run_dbt(python_model, raw, work).returncode == 0
+
     full = tmp_path / "full"
     assert run_dbt(["build", *SELECT, "--full-refresh"], raw, full).returncode == 0
-    for model in INCREMENTAL_MODELS:
+    assert run_dbt(python_model, raw, full).returncode == 0
+    for model in [*INCREMENTAL_MODELS, "ml.feature_importance"]:
         only_incremental, only_full, _ = _differences(work / "warehouse.duckdb", full / "warehouse.duckdb", model)
         assert (only_incremental, only_full) == (0, 0), (
-            f"{model} after the killed build: {only_incremental}/{only_full}"
+            f"{model} after the killed builds: {only_incremental}/{only_full}"
         )

@@ -26,6 +26,15 @@ def test_reader_keeps_consistent_data_while_a_build_and_publish_run(e2e_warehous
     copied = publish(work / "warehouse.duckdb", published)
     assert copied["marts.fct_sessions"] > 0 and "ml.customer_segments" in copied
     assert not any(name.startswith("staging.") for name in copied)
+    with duckdb.connect(str(published), read_only=True) as check:
+        # the v1.2.0 storage format (what the Evidence report's Node DuckDB 1.4 opens), and the
+        # deprecated aliases resolve inside the copy on its own
+        storage = check.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
+        ).fetchone()[0]
+        assert storage.startswith("v1.2.0"), storage
+        aliased = check.execute("select count(*) from marts.next_best_actions").fetchone()[0]
+        assert aliased == copied["activation.next_best_actions"]
 
     reader = duckdb.connect(str(published), read_only=True)
     expected = reader.execute("select count(*), sum(event_count) from marts.fct_sessions").fetchone()

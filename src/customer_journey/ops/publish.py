@@ -8,7 +8,8 @@ BI tools read `warehouse/bi/customer_journey.duckdb` instead: after a build,
 this copies every table and view of the `marts`, `ml` and `activation`
 schemas into a new file beside it (views as tables, so the copy stands alone;
 the deprecated aliases of renamed tables as views over their new names) and
-renames it over the published one in one step. A reader that has the
+renames it over the published one in one step. The copy is written in DuckDB's v1.2.0 storage
+format, so older DuckDB readers (the Evidence report's Node DuckDB 1.4) open it. A reader that has the
 old file open keeps reading the old, complete data until it reconnects; a
 reader that connects after the swap sees the new data; nobody sees a mix.
 
@@ -29,6 +30,8 @@ import duckdb
 
 DESCRIPTION = __doc__.split("\n\n")[0]
 SCHEMAS = ("marts", "ml", "activation")
+STORAGE = "v1.2.0"  # the published file's storage format (README, "BI")
+PUBLISHED = "_cj_published"  # the new copy's catalog name while it is written
 
 # the names public tables had before 0.2.0 (models/deprecated/): views in the published copy too
 DEPRECATED_ALIASES = {
@@ -98,8 +101,15 @@ def publish(source: Path, target: Path, schemas: tuple[str, ...] = SCHEMAS) -> d
     staging.unlink(missing_ok=True)
     copied: dict[str, int] = {}
     try:
-        con = duckdb.connect(str(staging))
+        con = duckdb.connect()
         try:
+            # written in DuckDB's v1.2.0 storage format, which every DuckDB since 1.2 opens, including the
+            # Node DuckDB (1.4) of the Evidence report in bi/; the default format of this DuckDB (2.0) is
+            # unreadable there ("database file with version number 999")
+            con.execute(
+                f"attach '{str(staging).replace(chr(39), chr(39) * 2)}' as {PUBLISHED} (storage_version '{STORAGE}')"
+            )
+            con.execute(f"use {PUBLISHED}")
             # attached under its own catalog name: the views dbt wrote name their tables with it
             catalog = source.stem
             _attach(con, source, catalog, target)
@@ -131,7 +141,9 @@ def publish(source: Path, target: Path, schemas: tuple[str, ...] = SCHEMAS) -> d
                 if table in copied:
                     con.execute(f"create view {alias} as select * from {table}")
             con.execute(f'detach "{catalog}"')
-            con.execute("checkpoint")
+            con.execute(f"checkpoint {PUBLISHED}")
+            con.execute("use memory")
+            con.execute(f"detach {PUBLISHED}")
         finally:
             con.close()
         os.replace(staging, target)  # atomic on the same file system

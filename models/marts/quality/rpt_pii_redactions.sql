@@ -30,7 +30,7 @@ counts as (
                 '{{ table }}' as source_table,
                 '{{ column }}' as column_name,
                 'email' as pii_kind,
-                count(case when strpos({{ column }}, '[redacted-email]') > 0 then 1 end) as redacted_rows,
+                count(case when {{ dbt.position("'[redacted-email]'", column) }} > 0 then 1 end) as redacted_rows,
                 count(*) as clean_rows
             from {{ ref('int_' ~ table ~ '_cleaned') }}
             union all
@@ -38,7 +38,7 @@ counts as (
                 '{{ table }}' as source_table,
                 '{{ column }}' as column_name,
                 'phone' as pii_kind,
-                count(case when strpos({{ column }}, '[redacted-phone]') > 0 then 1 end) as redacted_rows,
+                count(case when {{ dbt.position("'[redacted-phone]'", column) }} > 0 then 1 end) as redacted_rows,
                 count(*) as clean_rows
             from {{ ref('int_' ~ table ~ '_cleaned') }}
         {%- else %}

@@ -7,5 +7,6 @@
         {'name': 'order_items', 'key': "order_id || '|' || product_id"},
         {'name': 'feedback', 'key': 'feedback_id'},
         {'name': 'marketing_actions', 'key': 'action_id'},
+        {'name': 'marketing_spend', 'key': "cast(spend_date as " ~ dbt.type_string() ~ ") || '|' || channel || '|' || coalesce(campaign, '(none)')"},
     ]) }}
 {% endmacro %}

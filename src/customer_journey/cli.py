@@ -6,6 +6,7 @@
     cj check ...         the dbt project's coverage gate (descriptions, primary-key tests)
     cj spark-check ...   the SQL layers on Apache Spark agree with DuckDB
     cj import ...        turn a real export (invoice lines, an event log) into the raw tables
+    cj erase ...         append a right-to-erasure request; the next build honours it
 
 `cj <command> --help` shows each command's options.
 """
@@ -17,7 +18,7 @@ import sys
 from types import ModuleType
 
 from customer_journey.importers import cli as import_cli
-from customer_journey.ops import loop, project_checks, publish, spark_check
+from customer_journey.ops import erase, loop, project_checks, publish, spark_check
 from customer_journey.synth import cli as synth_cli
 
 # command -> (module with DESCRIPTION, add_arguments(parser) and run(args), one-line help)
@@ -28,6 +29,7 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
     "check": (project_checks, "coverage gate: descriptions and primary-key tests of every model"),
     "spark-check": (spark_check, "build the SQL layers on DuckDB and on local Spark and compare the marts"),
     "import": (import_cli, "turn a real export (invoice lines, an event log) into the raw tables (docs/importers.md)"),
+    "erase": (erase, "append a right-to-erasure request; the next build removes the person (docs/erasure.md)"),
 }
 
 

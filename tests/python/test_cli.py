@@ -24,9 +24,9 @@ def _tables(out: Path) -> dict:
 
 def test_help_lists_every_subcommand():
     proc = subprocess.run([BIN / "cj", "--help"], capture_output=True, text=True, check=True)
-    for name in ("synth", "loop", "publish", "check", "spark-check", "import"):
+    for name in ("synth", "loop", "publish", "check", "spark-check", "import", "erase"):
         assert name in proc.stdout
-    assert set(COMMANDS) == {"synth", "loop", "publish", "check", "spark-check", "import"}
+    assert set(COMMANDS) == {"synth", "loop", "publish", "check", "spark-check", "import", "erase"}
 
 
 def test_each_subcommand_has_its_own_help(capsys):

@@ -287,7 +287,7 @@ def test_attribution_models_each_credit_every_order_once(db):
         "select attribution_model, sum(credited_conversions), sum(credited_revenue_amount) "
         "from marts.rpt_channel_attribution group by 1"
     ).fetchall()
-    assert {r[0] for r in rows} == {"first_touch", "last_touch", "linear"}
+    assert {r[0] for r in rows} == {"first_touch", "last_touch", "linear", "position_based"}
     for _, conversions, revenue in rows:
         assert conversions == pytest.approx(orders[0])
         assert revenue == pytest.approx(orders[1])

@@ -135,3 +135,79 @@ def test_saved_queries_answer(mf_env):
     for name in ("journey_dashboard_monthly", "funnel_monthly", "customer_health"):
         rows = _mf(mf_env, "--saved-query", name)
         assert len(rows) >= 4, name
+
+
+def test_lifecycle_stickiness_and_revenue_retention_equal_sql(mf_env):
+    states = _mf(
+        mf_env,
+        "--metrics",
+        "lifecycle_customers_monthly",
+        "--group-by",
+        "metric_time__month,customer_period__lifecycle_state",
+    )
+    expected = {
+        (str(month)[:7], state): count
+        for month, state, count in _sql(
+            mf_env,
+            "select period_start, lifecycle_state, count(distinct customer_id) from marts.fct_customer_lifecycle "
+            "where period_grain = 'month' group by 1, 2",
+        )
+    }
+    observed = {
+        (r["metric_time__month"][:7], r["customer_period__lifecycle_state"]): int(
+            float(r["lifecycle_customers_monthly"])
+        )
+        for r in states
+    }
+    assert observed == expected and {state for _, state in expected} >= {"new", "returning", "dormant"}
+
+    monthly = _mf(
+        mf_env,
+        "--metrics",
+        "monthly_active_customers,active_days_per_monthly_active_customer",
+        "--group-by",
+        "metric_time__month",
+    )
+    stickiness = {
+        month: (active, ratio)
+        for month, active, ratio in _sql(
+            mf_env,
+            "select strftime(period_start, '%Y-%m'), count(distinct case when is_active then customer_id end), "
+            "sum(active_days) * 1.0 / count(distinct case when is_active then customer_id end) "
+            "from marts.fct_customer_lifecycle where period_grain = 'month' group by 1",
+        )
+    }
+    assert len(monthly) == len(stickiness) >= 4
+    for r in monthly:
+        active, ratio = stickiness[r["metric_time__month"][:7]]
+        assert int(float(r["monthly_active_customers"])) == active
+        assert float(r["active_days_per_monthly_active_customer"]) == pytest.approx(ratio)
+    # rolled up to the year, active customers count each customer once
+    (yearly,) = _mf(mf_env, "--metrics", "monthly_active_customers")
+    distinct = _sql(mf_env, "select count(distinct customer_id) from marts.fct_customer_lifecycle where is_active")
+    assert int(float(yearly["monthly_active_customers"])) == distinct[0][0]
+
+    retention = _mf(
+        mf_env, "--metrics", "net_revenue_retention", "--group-by", "cohort_month_row__months_since_first_purchase"
+    )
+    expected_nrr = dict(
+        _sql(
+            mf_env,
+            "select months_since_first_purchase, sum(revenue_amount) / sum(first_month_revenue_amount) "
+            "from marts.rpt_revenue_retention where dimension = 'all' and not is_partial_period group by 1",
+        )
+    )
+    observed_nrr = {
+        int(r["cohort_month_row__months_since_first_purchase"]): float(r["net_revenue_retention"])
+        for r in retention
+        if r["net_revenue_retention"]
+    }
+    assert observed_nrr == pytest.approx(expected_nrr) and observed_nrr[0] == pytest.approx(1.0)
+
+
+def test_predicted_clv_equals_sql(mf_env):
+    (row,) = _mf(mf_env, "--metrics", "predicted_clv,average_predicted_clv")
+    total, average = _sql(mf_env, "select sum(predicted_clv), avg(predicted_clv) from ml.customer_lifetime_value")[0]
+    assert total > 0
+    assert float(row["predicted_clv"]) == pytest.approx(total)
+    assert float(row["average_predicted_clv"]) == pytest.approx(average)

@@ -50,7 +50,8 @@ def test_schema_matches_the_documented_contract(small):
     tables = sources["sources"][0]["tables"]
     contract = {t["name"]: [c["name"] for c in t["columns"]] for t in tables}
     optional = {t["name"]: {c["name"] for c in t["columns"] if not c["config"]["meta"]["required"]} for t in tables}
-    assert set(contract) == set(RAW_TABLES)
+    # erasure_requests is written by `cj erase`, not by the generator
+    assert set(contract) - {"erasure_requests"} == set(RAW_TABLES)
     for table in RAW_TABLES:
         written = ds.dataset(small / table).schema.names
         assert written == SCHEMAS[table].names, table

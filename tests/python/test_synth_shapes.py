@@ -23,9 +23,15 @@ DEFAULT_CHECKSUM = "9c9a52ba530f64ab7a6a0c2450dae3b4ddbcedfc6b6979d4dc0d4b327cbb
 PRICE_COLUMNS = {"orders": ("order_amount", "discount_amount", "currency"), "order_items": ("unit_price",)}
 
 
+# raw tables added since, each drawn from a random stream of its own: not in the checksum
+LATER_TABLES = ("marketing_spend",)
+
+
 def _content_checksum(out: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(out.rglob("*.parquet")):
+        if path.relative_to(out).parts[0] in LATER_TABLES:
+            continue
         table = pq.read_table(path)
         digest.update(str(path.relative_to(out)).encode())
         digest.update(str(table.schema).encode())

@@ -6,6 +6,7 @@
             "event_at is null or event_at >= (select min(event_at) from DBT_INCREMENTAL_SOURCE)"
         ],
         on_schema_change='fail',
+        pre_hook="{{ erase_from_incremental(customer_id='customer_id', anonymous_id='anonymous_id', anonymous_only='customer_id is null') }}",
     )
 }}
 

@@ -8,6 +8,7 @@
             ~ " where batch.person_id = DBT_INCREMENTAL_TARGET.person_id)"
         ],
         on_schema_change='fail',
+        pre_hook="{{ erase_from_incremental(person_id='person_id', customer_id='customer_id', anonymous_id='anonymous_id', anonymous_only=\"identity_resolution <> 'identified'\") }}",
     )
 }}
 

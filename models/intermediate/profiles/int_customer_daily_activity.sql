@@ -4,6 +4,7 @@
         incremental_strategy='replace_where',
         replace_keys=['customer_id'],
         on_schema_change='fail',
+        pre_hook="{{ erase_from_incremental(customer_id='customer_id') }}",
     )
 }}
 

@@ -1,7 +1,15 @@
 {#
-    One row per attribution model x channel x UTM source: first-touch, last-touch and linear
-    credit. Method: doc block rpt_channel_attribution (_journey__docs.md).
+    One row per attribution model x channel x UTM source: first-touch, last-touch, linear and
+    position-based credit. Method: doc block rpt_channel_attribution (_journey__docs.md).
 #}
+
+{%- set end_share = var('attribution_position_end_share') -%}
+{%- if execute and not (end_share is number and 0 <= end_share <= 0.5) -%}
+    {{ exceptions.raise_compiler_error(
+        "var attribution_position_end_share must be a number from 0 to 0.5 (the share of the first and of the"
+        ~ " last touch each; the middle touches split the rest); got '" ~ end_share ~ "'"
+    ) }}
+{%- endif -%}
 
 with
 
@@ -10,36 +18,12 @@ orders as (
     where is_completed
 ),
 
-sessions as (
-    select
-        session_id,
-        customer_id,
-        coalesce(channel, '(unknown)') as channel,
-        coalesce(utm_source, '(none)') as utm_source,
-        session_started_at
-    from {{ ref('int_sessions') }}
-    where customer_id is not null
+touches as (
+    select * from {{ ref('int_attribution_touches') }}
 ),
 
-touches as (
-    select
-        orders.order_id,
-        orders.order_amount,
-        sessions.channel,
-        sessions.utm_source,
-        row_number() over (
-            partition by orders.order_id order by sessions.session_started_at, sessions.session_id
-        ) as touch_number,
-        row_number() over (
-            partition by orders.order_id order by sessions.session_started_at desc, sessions.session_id desc
-        ) as touch_number_from_end,
-        count(*) over (partition by orders.order_id) as touch_count
-    from orders
-    inner join sessions
-        on
-            orders.customer_id = sessions.customer_id
-            and orders.ordered_at >= sessions.session_started_at
-            and sessions.session_started_at >= {{ dbt.dateadd('day', -1 * var('attribution_lookback_days'), 'orders.ordered_at') }}
+touched_orders as (
+    select distinct order_id from touches
 ),
 
 untouched as (
@@ -47,9 +31,9 @@ untouched as (
         orders.order_id,
         orders.order_amount
     from orders
-    left join touches
-        on orders.order_id = touches.order_id
-    where touches.order_id is null
+    left join touched_orders
+        on orders.order_id = touched_orders.order_id
+    where touched_orders.order_id is null
 ),
 
 credits as (
@@ -81,7 +65,22 @@ credits as (
         order_amount,
         cast(1 as {{ type_double() }}) / touch_count as credit
     from touches
-    {% for model in ['first_touch', 'last_touch', 'linear'] %}
+    union all
+    {# the first and the last touch take end_share each, the middle ones split the rest #}
+    select
+        'position_based' as attribution_model,
+        channel,
+        utm_source,
+        order_id,
+        order_amount,
+        case
+            when touch_count = 1 then cast(1 as {{ type_double() }})
+            when touch_count = 2 then cast(0.5 as {{ type_double() }})
+            when touch_number = 1 or touch_number_from_end = 1 then cast({{ end_share }} as {{ type_double() }})
+            else cast(1 - 2 * {{ end_share }} as {{ type_double() }}) / (touch_count - 2)
+        end as credit
+    from touches
+    {% for model in ['first_touch', 'last_touch', 'linear', 'position_based'] %}
         union all
         select
             '{{ model }}' as attribution_model,

@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key=['customer_id', 'as_of_date'],
         on_schema_change='fail',
+        pre_hook="{{ erase_from_incremental(customer_id='customer_id', rescore_rfm=true) }}",
         post_hook=(
             "delete from {{ this }} where as_of_date not in (select as_of_date from "
             ~ "{{ ref('int_feature_snapshot_dates') }})"

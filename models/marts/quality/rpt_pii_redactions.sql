@@ -19,6 +19,7 @@
     ('feedback', 'customer_id', 'id'),
     ('orders', 'customer_id', 'id'),
     ('marketing_actions', 'customer_id', 'id'),
+    ('marketing_spend', 'campaign', 'text'),
 ] -%}
 
 with

@@ -1,7 +1,7 @@
 """One row per trained model or baseline (incremental: appended per training run), and one status row
 per target a build trained nothing for. A build trains a target when it has labels of both classes and
-var retrain says so (auto: no champion yet, the feature list changed, or the champion is older than var
-retrain_after_days); each row says what happened and why. Logic: customer_journey.ml.registry."""
+var retrain says so (auto: no champion yet, the feature list changed, the champion is older than var
+retrain_after_days or predates a change of the erasure list); each row says why. Logic: ml.registry."""
 
 from pathlib import Path
 
@@ -30,10 +30,10 @@ def model(dbt, session):
     # only the labelled snapshots, the selected features and the baselines' columns leave the warehouse
     labelled = labelled_snapshots(dbt.ref("fct_customer_feature_snapshots"), dbt.ref("fct_customer_labels"))
     rows = to_pandas(labelled, registry.transferred_columns(selected))
-    stored = read_stored(session, dbt.this)
+    stored, erased_at = read_stored(session, dbt.this), registry.erasure_changed_at(dbt.ref("rpt_erasure_audit"))
     log = getattr(dbt, "log", None)
     update = registry.train_registry(
-        rows, selected, scaling, stored, settings, log=log, anchors=anchors, importance=importance
+        rows, selected, scaling, stored, settings, log=log, anchors=anchors, importance=importance, erased_at=erased_at
     )
     for target, result in update.promoted.items():
         champion_plots(target, result)

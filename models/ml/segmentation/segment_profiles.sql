@@ -1,6 +1,6 @@
 {#
-    One row per customer segment: size, shares, centroid in original units, churn risk, name, and
-    the profile its name's claims rest on beside the population's.
+    One row per customer segment: size, shares, centroid in original units, churn risk, predicted
+    lifetime value, name, and the profile its name's claims rest on beside the population's.
     Doc block segment_profiles (_segmentation__docs.md).
 #}
 
@@ -21,6 +21,13 @@ churn as (
     from {{ ref('churn_predictions') }}
 ),
 
+lifetime_value as (
+    select
+        customer_id,
+        predicted_clv
+    from {{ ref('customer_lifetime_value') }}
+),
+
 {# every customer with features: the population a segment's name compares it with #}
 population as (
     select
@@ -34,6 +41,14 @@ population as (
         avg(coalesce(sessions_90d, 0)) as avg_sessions_90d,
         avg(discount_share) as avg_discount_share
     from features
+),
+
+{# the predicted value of every customer with features: the denominator of a segment's share #}
+population_value as (
+    select sum(lifetime_value.predicted_clv) as predicted_clv
+    from features
+    inner join lifetime_value
+        on features.customer_id = lifetime_value.customer_id
 ),
 
 final as (
@@ -61,6 +76,9 @@ final as (
             'count(case when features.orders_lifetime > 0 then 1 end)'
         ) }} as inactive_buyer_share,
         avg(churn.probability) as avg_churn_probability,
+        avg(lifetime_value.predicted_clv) as avg_predicted_clv,
+        {{ safe_divide('sum(lifetime_value.predicted_clv)', 'max(population_value.predicted_clv)') }}
+            as predicted_clv_share,
         cast(count(case when features.orders_lifetime >= 1 then 1 end) as {{ type_double() }}) / count(*)
             as buyer_share,
         cast(count(case when features.orders_lifetime >= 2 then 1 end) as {{ type_double() }}) / count(*)
@@ -85,7 +103,10 @@ final as (
         on segments.customer_id = features.customer_id
     left join churn
         on segments.customer_id = churn.customer_id
+    left join lifetime_value
+        on segments.customer_id = lifetime_value.customer_id
     cross join population
+    cross join population_value
     group by segments.segment_id
 )
 

@@ -27,6 +27,14 @@ renamed as (
         {# raw values for the quarantine: the e-mail only as its hash #}
         {{ raw_values_json(['customer_id', 'signup_at', 'country', 'city', 'birth_year', 'gender', 'acquisition_channel']) }} as raw_values
     from source
+),
+
+{# right to erasure: the listed people's rows are left out (macros/erasure) #}
+{{ erasure_staging_cte() }}
+
+final as (
+    select * from renamed
+    {{ erasure_staging_filter(customer_id='customer_id') }}
 )
 
-select * from renamed
+select * from final

@@ -27,6 +27,14 @@ renamed as (
         {{ row_fingerprint(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as row_fingerprint,
         {{ raw_values_json(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as raw_values
     from source
+),
+
+{# right to erasure: the listed people's rows are left out (macros/erasure) #}
+{{ erasure_staging_cte(events=source('raw', 'events')) }}
+
+final as (
+    select * from renamed
+    {{ erasure_staging_filter(customer_id='customer_id', anonymous_id='anonymous_id') }}
 )
 
-select * from renamed
+select * from final

@@ -22,6 +22,14 @@ renamed as (
         {{ row_fingerprint(['feedback_id', 'customer_id', 'order_id', 'created_at', 'feedback_type', 'score', 'topic', 'comment']) }} as row_fingerprint,
         {{ raw_values_json(['feedback_id', 'customer_id', 'order_id', 'created_at', 'feedback_type', 'score', 'topic']) }} as raw_values
     from source
+),
+
+{# right to erasure: the listed people's rows are left out (macros/erasure) #}
+{{ erasure_staging_cte() }}
+
+final as (
+    select * from renamed
+    {{ erasure_staging_filter(customer_id='customer_id') }}
 )
 
-select * from renamed
+select * from final

@@ -26,6 +26,14 @@ renamed as (
         {{ row_fingerprint(['action_id', 'customer_id', 'action_code', 'channel', 'sent_at', 'opened_at', 'clicked_at', 'converted_at', 'conversion_amount', 'campaign_id']) }} as row_fingerprint,
         {{ raw_values_json(['action_id', 'customer_id', 'action_code', 'channel', 'sent_at', 'opened_at', 'clicked_at', 'converted_at', 'conversion_amount', 'campaign_id']) }} as raw_values
     from source
+),
+
+{# right to erasure: the listed people's rows are left out (macros/erasure) #}
+{{ erasure_staging_cte() }}
+
+final as (
+    select * from renamed
+    {{ erasure_staging_filter(customer_id='customer_id') }}
 )
 
-select * from renamed
+select * from final

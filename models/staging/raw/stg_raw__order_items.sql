@@ -19,6 +19,14 @@ renamed as (
         {{ row_fingerprint(['order_id', 'line_number', 'product_id', 'category', 'quantity', 'unit_price']) }} as row_fingerprint,
         {{ raw_values_json(['order_id', 'line_number', 'product_id', 'category', 'quantity', 'unit_price']) }} as raw_values
     from source
+),
+
+{# right to erasure: the listed people's rows are left out (macros/erasure) #}
+{{ erasure_staging_cte(orders=source('raw', 'orders')) }}
+
+final as (
+    select * from renamed
+    {{ erasure_staging_filter(order_id='order_id') }}
 )
 
-select * from renamed
+select * from final

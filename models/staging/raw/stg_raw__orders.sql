@@ -23,6 +23,14 @@ renamed as (
         {{ row_fingerprint(['order_id', 'customer_id', 'ordered_at', 'status', 'order_amount', 'discount_amount', 'currency', 'item_count']) }} as row_fingerprint,
         {{ raw_values_json(['order_id', 'customer_id', 'ordered_at', 'status', 'order_amount', 'discount_amount', 'currency', 'item_count']) }} as raw_values
     from source
+),
+
+{# right to erasure: the listed people's rows are left out (macros/erasure) #}
+{{ erasure_staging_cte() }}
+
+final as (
+    select * from renamed
+    {{ erasure_staging_filter(customer_id='customer_id') }}
 )
 
-select * from renamed
+select * from final

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 # the raw-data contract's tables (models/staging/raw/_raw__sources.yml)
-CONTRACT_TABLES = ("customers", "events", "orders", "order_items", "feedback", "marketing_actions")
+CONTRACT_TABLES = ("customers", "events", "orders", "order_items", "feedback", "marketing_actions", "marketing_spend")
 REPORT_NAME = "_import_report.json"  # a leading '_': the build's raw-file listing skips it
 SOURCE_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 

@@ -69,10 +69,28 @@ def bgnbd_log_likelihood(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T:
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
+@dataclass(frozen=True)
+class BgNbdFit:
+    """A BG/NBD fit and how the optimiser ended: whether it converged, its message, the weighted mean
+    log-likelihood per customer, and the parameters that ended at a bound (not identified by the data)."""
+
+    params: BgNbdParams
+    converged: bool
+    message: str
+    mean_log_likelihood: float
+    at_bounds: tuple[str, ...]
+
+
 def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | None = None) -> BgNbdParams:
     """Maximum-likelihood BG/NBD parameters (L-BFGS-B on their logarithms, bounded so that data of
     one-time buyers, where a and b are not identified, still ends at finite values). Raises
     ValueError when there are no customers or the optimiser fails."""
+    return fit_bgnbd_diagnosed(x, t_x, T, weights).params
+
+
+def fit_bgnbd_diagnosed(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | None = None) -> BgNbdFit:
+    """`fit_bgnbd` with the optimiser's diagnostics (customer_journey.ml.clv refuses a fit that did not
+    converge or ended at a bound)."""
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype="float64")
     if len(x) == 0 or w.sum() <= 0:
@@ -89,7 +107,24 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray
     fit = minimize(objective, start, method="L-BFGS-B", bounds=bounds)
     if not np.isfinite(fit.fun):
         raise ValueError(f"BG/NBD: the likelihood is not finite at the optimum ({fit.message})")
-    return BgNbdParams(*(float(v) for v in np.exp(fit.x)))
+    return BgNbdFit(
+        params=BgNbdParams(*(float(v) for v in np.exp(fit.x))),
+        converged=bool(fit.success),
+        message=str(fit.message),
+        mean_log_likelihood=-float(fit.fun),
+        at_bounds=parameters_at_bounds(fit.x, bounds, ("r", "alpha", "a", "b")),
+    )
+
+
+def parameters_at_bounds(
+    theta: np.ndarray, bounds: list[tuple[float, float]], names: tuple[str, ...], tolerance: float = 1e-3
+) -> tuple[str, ...]:
+    """The names of the (log-scale) parameters within `tolerance` of their lower or upper bound."""
+    return tuple(
+        name
+        for name, value, (low, high) in zip(names, theta, bounds, strict=True)
+        if value - low < tolerance or high - value < tolerance
+    )
 
 
 def probability_alive(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

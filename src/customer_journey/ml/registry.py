@@ -14,6 +14,13 @@ message). A build that trains nothing for a target appends one status row for it
 carry the label counts, the training and validation rows, and the time anchors the labels used
 (int_data_calendar). model_metrics and model_lift are the registry's JSON columns exploded into rows,
 by `explode_json`; model_training_status is each target's latest status and its current champion.
+
+Right to erasure (docs/erasure.md): a champion trained before the erasure list last changed
+(marts.rpt_erasure_audit, `erasure_changed_at`) may have learned from a person erased since. The
+next build retrains its target without it (the stored champion cannot stay: the run's winner is
+promoted), and the artefacts of that target trained before the change are deleted from the model
+directory (listed in `RegistryUpdate.stale_artefacts`). When the retrain cannot produce a champion (too few
+labels, var retrain never) the old champion stays, and the status reason says it predates the erasure.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import pandas as pd
 from customer_journey.ml.baselines import BASELINE_COLUMNS, baselines
 from customer_journey.ml.features import LABELS
 from customer_journey.ml.prediction import KEYS, TooFewLabelsError, TrainingResult, train_target
-from customer_journey.ml.reuse import Decision, should_retrain
+from customer_journey.ml.reuse import Decision, should_retrain, trained_before_erasure
+from customer_journey.ml.warehouse_io import to_pandas
 
 # target -> its label column in fct_customer_labels
 TARGETS = {"churn": "is_churned", "purchase": "will_purchase"}
@@ -144,6 +152,32 @@ class RegistryUpdate:
     promoted: dict[str, TrainingResult] = field(default_factory=dict)  # target -> run that promoted a champion
     reasons: dict[str, str] = field(default_factory=dict)  # target -> why it was (not) trained
     statuses: dict[str, TargetStatus] = field(default_factory=dict)  # target -> its status in this build
+    # artefact files of champions replaced because they predate an erasure (deleted by train_registry)
+    stale_artefacts: list[str] = field(default_factory=list)
+
+
+def erasure_changed_at(audit: Any) -> pd.Timestamp | None:
+    """When the erasure list last changed: the latest build_started_at of a `request_list` row of
+    marts.rpt_erasure_audit (a DataFrame, or the relation dbt.ref() returns), or None when nobody
+    was ever erased."""
+    if audit is not None and not isinstance(audit, pd.DataFrame):
+        audit = to_pandas(audit, ["erasure_action", "build_started_at"])
+    if audit is None or audit.empty:
+        return None
+    changes = audit.loc[audit.erasure_action == "request_list", "build_started_at"].dropna()
+    return pd.Timestamp(changes.max()) if len(changes) else None
+
+
+def artefacts_before(previous: pd.DataFrame | None, target: str, erased_at: Any, keep: str | None = None) -> list[str]:
+    """The artefact files of `target`'s registry rows trained before `erased_at` (but `keep`)."""
+    if previous is None or previous.empty or erased_at is None or "artefact_path" not in previous.columns:
+        return []
+    rows = previous[
+        (previous.target == target)
+        & previous.artefact_path.notna()
+        & (pd.to_datetime(previous.trained_at) < pd.Timestamp(erased_at))
+    ]
+    return sorted({str(p) for p in rows.artefact_path if str(p) != keep})
 
 
 def scaling_params(scaling: pd.DataFrame) -> tuple[dict[str, dict[str, Any]], tuple[str, ...]]:
@@ -222,12 +256,14 @@ def train_registry(
     log: Callable[[str], Any] | None = None,
     anchors: TimeAnchors | None = None,
     importance: pd.DataFrame | None = None,
+    erased_at: Any = None,
 ) -> RegistryUpdate:
     """The `model_registry` model: for each target, train when it has labels of both classes and
     `should_retrain` says so, and shape the run's rows; otherwise one status row saying why. `rows`:
     the labelled snapshots with the `selected` features and the baselines' columns; `previous`: the
     stored registry; `importance`: feature_importance (its exclusion_reason limits the fallback
-    feature list). Each target's status and reason go to `log` as well."""
+    feature list); `erased_at`: when the erasure list last changed (`erasure_changed_at`). Each
+    target's status and reason go to `log` as well."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     anchors = anchors or TimeAnchors()
     params, logged = scaling_params(scaling)
@@ -254,7 +290,20 @@ def train_registry(
             continue
         champion = current_champion(previous, target)
         retrain = should_retrain(
-            settings.retrain, champion, features, str(max(labelled.as_of_date)), settings.retrain_after_days
+            settings.retrain,
+            champion,
+            features,
+            str(max(labelled.as_of_date)),
+            settings.retrain_after_days,
+            erased_at,
+        )
+        # a champion that may have seen an erased person must not stay: the run's winner replaces it
+        erased_since = settings.retrain != "never" and trained_before_erasure(champion, erased_at)
+        kept_note = (
+            f"; the champion {champion['model_version']} predates the erasure list's change on {erased_at} "
+            "and stays until a retrain succeeds"
+            if erased_since and champion is not None
+            else ""
         )
         stored_horizon = (champion or {}).get("horizon_days")
         if (
@@ -288,7 +337,7 @@ def train_registry(
                 settings.random_state,
                 settings.selection_metric,
                 settings.promotion_margin,
-                champion,
+                None if erased_since else champion,
                 settings.artefact_dir,
                 settings.holdout_share,
                 settings.max_training_rows,
@@ -296,13 +345,13 @@ def train_registry(
             )
         except TooFewLabelsError as error:
             _split_counts(status, error.split)
-            status.status_reason = str(error)
+            status.status_reason = str(error) + kept_note
             out.append(status_row(status, settings.selection_metric, anchors, target, now, fallback))
             _record(update, target, status, log)
             continue
         except ValueError as error:  # an estimator refused the data: recorded, and the build goes on
             status.training_status = "failed"
-            status.status_reason = f"{label}: training failed: {type(error).__name__}: {error}"
+            status.status_reason = f"{label}: training failed: {type(error).__name__}: {error}{kept_note}"
             out.append(status_row(status, settings.selection_metric, anchors, target, now, fallback))
             _record(update, target, status, log)
             continue
@@ -319,6 +368,12 @@ def train_registry(
         status.status_reason = "; ".join(notes)
         if result.promoted:
             update.promoted[target] = result
+            if erased_since:
+                # the files of champions that may have learned from an erased person go, now a successor is saved
+                stale = artefacts_before(previous, target, erased_at, keep=(result.champion or {}).get("artefact_path"))
+                for path in stale:
+                    Path(path).unlink(missing_ok=True)
+                update.stale_artefacts.extend(stale)
         out.extend(registry_rows(result, target, settings.selection_metric, now, status, anchors, fallback))
         _record(update, target, status, log)
     update.frame = registry_frame(out)

@@ -10,8 +10,9 @@ reads its own table (`dbt.this`) and asks one of these pure functions. Every ans
   var segmentation_reselect_after_days days of data, or the customer count moved by more than
   10 % (`should_reselect_k`);
 - model_registry trains again as var retrain says: always, never, or auto (no champion yet,
-  another feature list, or a champion validated more than var retrain_after_days days before
-  the latest labelled snapshot) (`should_retrain`).
+  another feature list, a champion trained before the erasure list last changed, or a champion
+  validated more than var retrain_after_days days before the latest labelled snapshot)
+  (`should_retrain`, `trained_before_erasure`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 import pandas as pd
 
 RETRAIN_MODES = ("auto", "always", "never")
+# how a retrain decision forced by the right to erasure starts (docs/erasure.md)
+ERASURE_REASON = "erasure requested after training"
 
 
 @dataclass(frozen=True)
@@ -98,24 +101,49 @@ def should_reselect_k(
     return Decision(False, f"k was chosen {age} days ago for {count:,} customers; now {customer_count:,}")
 
 
+def trained_before_erasure(champion: Mapping[str, Any] | None, erased_at: Any) -> bool:
+    """Whether the champion was trained before the erasure list last changed (`erased_at`, from
+    marts.rpt_erasure_audit; None when nobody was ever erased): it may have learned from a person
+    erased since. A champion without a training time counts as trained before."""
+    if champion is None or erased_at is None or pd.isna(erased_at):
+        return False
+    trained_at = champion.get("trained_at")
+    return trained_at is None or pd.isna(trained_at) or pd.Timestamp(trained_at) < pd.Timestamp(erased_at)
+
+
 def should_retrain(
     mode: str,
     champion: Mapping[str, Any] | None,
     features: Sequence[str],
     latest_labelled_date: date | str,
     retrain_after_days: int,
+    erased_at: Any = None,
 ) -> Decision:
     """Train a target's candidates again, or keep scoring with its champion. `mode` is var retrain;
     `champion` the target's current champion row of model_registry (None when there is none; a
-    baseline champion's row carries its run's `candidate_feature_list`)."""
+    baseline champion's row carries its run's `candidate_feature_list`); `erased_at` when the
+    erasure list last changed (None: never). A champion trained before that is retrained (the
+    reason starts with ERASURE_REASON), except under retrain never, where the reason marks it."""
     if mode not in RETRAIN_MODES:
         raise ValueError(f"var retrain: {mode!r} is not one of {', '.join(RETRAIN_MODES)}")
     if mode == "never":
+        if trained_before_erasure(champion, erased_at):
+            return Decision(
+                False,
+                f"var retrain is never: the champion, trained on {(champion or {}).get('trained_at')} before the erasure list "
+                f"changed on {erased_at}, may have learned from an erased person and is kept (marked, not retrained)",
+            )
         return Decision(False, "var retrain is never")
     if mode == "always":
         return Decision(True, "var retrain is always")
     if champion is None:
         return Decision(True, "no champion yet")
+    if trained_before_erasure(champion, erased_at):
+        return Decision(
+            True,
+            f"{ERASURE_REASON}: the champion was trained on {champion.get('trained_at')}, before the erasure list "
+            f"changed on {erased_at}",
+        )
     # a baseline champion uses its own raw columns: compare the features its run's candidates used
     if champion.get("candidate_feature_list", champion["feature_list"]) != ", ".join(features):
         return Decision(True, "the selected features changed since the champion was trained")

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from customer_journey.ops.erase import write_empty_list
 from customer_journey.synth import SynthConfig, generate
 
 REPO = Path(__file__).resolve().parents[3]  # src/customer_journey/ops/spark_check.py
@@ -46,6 +47,39 @@ MARTS = {
     "marts.rpt_information_gaps": ["exposed_people", "dropped_after_touchpoint", "expected_dropped"],
     "marts.rpt_paths": ["person_count", "purchaser_count"],
     "marts.rpt_funnel": ["entered_count", "converted_count", "dropped_count"],
+    "marts.rpt_conversion_drivers": [
+        "step_people",
+        "step_converters",
+        "people_who_did",
+        "converters_who_did",
+        "exposed_people",
+        "dropped_after_touchpoint",
+        "revenue_at_risk_amount",
+    ],
+    "marts.rpt_dropoff_paths": ["person_count", "group_people"],
+    "marts.fct_customer_lifecycle": [
+        "periods_since_first_active",
+        "active_days",
+        "event_count",
+        "order_count",
+        "revenue_amount",
+    ],
+    "marts.rpt_lifecycle": [
+        "new_customers",
+        "returning_customers",
+        "resurrected_customers",
+        "dormant_customers",
+        "churned_customers",
+        "known_customers",
+    ],
+    "marts.rpt_lifecycle_transitions": ["customer_count", "from_state_customers"],
+    "marts.rpt_stickiness": ["customer_count", "active_customers"],
+    "marts.rpt_revenue_retention": [
+        "cohort_customers",
+        "active_customers",
+        "revenue_amount",
+        "cumulative_revenue_amount",
+    ],
     "marts.rpt_quarantine_summary": ["raw_rows", "clean_rows", "quarantined_rows"],
     # the labels' horizons come from int_data_calendar (vars, or derived from the data span)
     "marts.fct_customer_labels": [
@@ -129,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
     work.mkdir(parents=True)
     raw = work / "raw"
     generate(SynthConfig(customers=args.customers, days=args.days, seed=3, dirt_rate=0.01), raw, quiet=True)
+    write_empty_list(raw)  # Spark reads every raw folder: the optional erasure list too (docs/erasure.md)
 
     duck_seconds = _dbt(["build", *SELECTION], raw, work, "duckdb")
     spark_seconds = _dbt(["build", *SELECTION], raw, work, "spark")

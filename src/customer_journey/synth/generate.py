@@ -17,6 +17,7 @@ from customer_journey.synth.dirt import inject_dirt
 from customer_journey.synth.latent import Latent, draw_latent
 from customer_journey.synth.marketing import Plan, plan_arrays
 from customer_journey.synth.schemas import RAW_TABLES
+from customer_journey.synth.spend import draw_spend
 from customer_journey.synth.spool import (
     PENDING_COLUMNS,
     PartWriter,
@@ -60,6 +61,8 @@ def generate(
         _write_chunk(cfg, lat, out, writer, dirt_log, chunk, d0, d1, plan_entities)
         if not quiet:
             _progress(f"synth {tag}", chunk + 1, n_chunks, started)
+    if cfg.regime.writes("marketing_spend"):
+        writer.write("marketing_spend", 0, draw_spend(cfg, d0, d1))
     dirt_log.write(out, tag)
     cfg.windows = [*cfg.windows, [d0, d1]]
     write_manifest(cfg, out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-RAW_TABLES = ("customers", "events", "orders", "order_items", "feedback", "marketing_actions")
+RAW_TABLES = ("customers", "events", "orders", "order_items", "feedback", "marketing_actions", "marketing_spend")
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -72,6 +72,15 @@ ACTION_SCHEMA = pa.schema(
         ("campaign_id", pa.string()),
     ]
 )
+SPEND_SCHEMA = pa.schema(
+    [
+        ("spend_date", pa.string()),
+        ("channel", pa.string()),
+        ("campaign", pa.string()),
+        ("spend_amount", pa.float64()),
+        ("currency", pa.string()),
+    ]
+)
 CUSTOMER_SCHEMA = pa.schema(
     [
         ("customer_id", pa.string()),
@@ -91,6 +100,7 @@ SCHEMAS = {
     "order_items": ORDER_ITEM_SCHEMA,
     "feedback": FEEDBACK_SCHEMA,
     "marketing_actions": ACTION_SCHEMA,
+    "marketing_spend": SPEND_SCHEMA,
 }
 # the column that names a row in _truth/dirt, and the timestamp dirt may break
 KEY_COLUMN = {

@@ -211,3 +211,27 @@ def test_predicted_clv_equals_sql(mf_env):
     assert total > 0
     assert float(row["predicted_clv"]) == pytest.approx(total)
     assert float(row["average_predicted_clv"]) == pytest.approx(average)
+
+
+def test_return_on_ad_spend_equals_the_attribution_table(mf_env):
+    rows = _mf(
+        mf_env,
+        "--metrics",
+        "return_on_ad_spend",
+        "--group-by",
+        "attribution_channel__attribution_model,attribution_channel__channel",
+    )
+    expected = {
+        (model, channel): roas
+        for model, channel, roas in _sql(
+            mf_env,
+            "select attribution_model, channel, return_on_ad_spend from ml.channel_attribution_by_model "
+            "where return_on_ad_spend is not null",
+        )
+    }
+    observed = {
+        (r["attribution_channel__attribution_model"], r["attribution_channel__channel"]): float(r["return_on_ad_spend"])
+        for r in rows
+        if r["return_on_ad_spend"]
+    }
+    assert len(expected) >= 8 and observed == pytest.approx(expected)

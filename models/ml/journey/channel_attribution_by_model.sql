@@ -29,6 +29,10 @@ sessions as (
     select * from {{ ref('int_sessions') }}
 ),
 
+calendar as (
+    select last_data_date from {{ ref('int_data_calendar') }}
+),
+
 credits as (
     select
         attribution_model,
@@ -179,7 +183,8 @@ final as (
         case
             when roas_note is null then {{ safe_divide('credited_revenue_amount', 'spend_amount') }}
         end as return_on_ad_spend,
-        attribution_model in ('markov', 'shapley') as is_data_driven
+        attribution_model in ('markov', 'shapley') as is_data_driven,
+        (select calendar.last_data_date from calendar) as data_as_of_date
     from noted
 )
 

@@ -57,6 +57,7 @@ MARTS = {
         "revenue_at_risk_amount",
     ],
     "marts.rpt_dropoff_paths": ["person_count", "group_people"],
+    "marts.rpt_report_status": ["report_rows", "main_input_rows"],
     "marts.fct_customer_lifecycle": [
         "periods_since_first_active",
         "active_days",

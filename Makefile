@@ -18,7 +18,7 @@ DBT := $(WITH_SALT) $(BIN)/dbt
 $(STAMP): pyproject.toml
 	@echo "==> installing the Python packages into $(VENV) (first time on a machine: about 2 minutes)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,orchestrate]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -43,7 +43,7 @@ lint: setup
 
 test: setup lint browser
 	@echo "==> pytest on 2 workers (a file per worker at a time): the dbt builds make it take about 12 minutes on 2 cores"
-	$(WITH_SALT) $(BIN)/pytest -n 2 --dist loadfile --durations=15
+	$(WITH_SALT) $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 # the docs test's headless browser: Debian's chromium, installed once
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -83,6 +83,50 @@ ml-report: setup
 # copy the marts to warehouse/bi/ for BI tools, swapped in atomically
 publish: setup
 	$(BIN)/cj publish
+
+# --- the BI report (#23): Evidence in bi/ (docs/bi.md); its npm packages stay out of `make build` ---
+# `make bi` installs bi/package-lock.json's packages once (again when the lock changes), reads the
+# published warehouse (make publish; another: BI_WAREHOUSE=path) and writes the static site to bi/build
+BI_WAREHOUSE ?= warehouse/bi/customer_journey.duckdb
+BI_PORT ?= 3000
+BI_STAMP := bi/node_modules/.installed-$(shell cat bi/package-lock.json | cksum | cut -d' ' -f1)
+.PHONY: bi bi-deps bi-serve
+
+# flock: one install at a time (the BI test starts one in the background while the warehouse builds)
+$(BI_STAMP): bi/package.json bi/package-lock.json bi/scripts/offline-parquet.mjs
+	@echo "==> installing the BI report's npm packages into bi/node_modules (first time: 2-3 minutes, about 700 MB)"
+	cd bi && flock .npm-install.lock sh -c '[ ../$(BI_STAMP) -nt scripts/offline-parquet.mjs ] || { \
+		npm ci --no-audit --no-fund --loglevel=error && node scripts/offline-parquet.mjs && \
+		rm -f node_modules/.installed-* && touch ../$(BI_STAMP); }'
+
+bi-deps: $(BI_STAMP)
+
+bi: $(BI_STAMP)
+	@test -f "$(BI_WAREHOUSE)" || { echo "no warehouse at $(BI_WAREHOUSE): run make build && make publish first" >&2; exit 1; }
+	cd bi && node scripts/offline-parquet.mjs
+	cd bi && EVIDENCE_SOURCE__warehouse__filename="$$(realpath -m --relative-to=sources/warehouse "$(abspath $(BI_WAREHOUSE))")" \
+		npm run --silent sources
+	rm -rf bi/build
+	cd bi && npm run --silent build
+	@echo "==> the report is in bi/build ($(BI_WAREHOUSE)); make bi-serve shows it"
+
+bi-serve:
+	@test -f bi/build/index.html || { echo "no report in bi/build: run make bi first" >&2; exit 1; }
+	@echo "==> the BI report: http://127.0.0.1:$(BI_PORT)/ (Ctrl-C stops)"
+	python3 -m http.server $(BI_PORT) --bind 127.0.0.1 --directory bi/build
+
+# --- orchestration (#23): Dagster (docs/orchestration.md) ---
+# `dagster dev` on localhost: the dbt project as assets, the raw-folder sensor (CJ_RAW_PATH, default
+# data/sample), the weekly retrain, publish after each successful build. Its instance (runs, cursors)
+# lives in target/dagster_home (dagster.yaml: one run at a time, telemetry off); Ctrl-C stops it.
+ORCHESTRATE_PORT ?= 3030
+DAGSTER_HOME_DIR := $(CURDIR)/target/dagster_home
+.PHONY: orchestrate
+orchestrate: setup
+	@mkdir -p $(DAGSTER_HOME_DIR) && cp src/customer_journey/orchestration/dagster.yaml $(DAGSTER_HOME_DIR)/
+	@echo "==> Dagster UI: http://127.0.0.1:$(ORCHESTRATE_PORT)/ (raw folder: $${CJ_RAW_PATH:-data/sample}; starts in about 30 s; Ctrl-C stops)"
+	$(WITH_SALT) DAGSTER_HOME=$(DAGSTER_HOME_DIR) DAGSTER_DISABLE_TELEMETRY=1 DBT_TARGET_PATH=$(CURDIR)/target/dagster \
+		$(BIN)/dagster dev -m customer_journey.orchestration.definitions -h 127.0.0.1 -p $(ORCHESTRATE_PORT)
 
 # docs/reference/ (vars, raw-data contract) from dbt_project.yml and _raw__sources.yml; `make lint` checks they are current
 .PHONY: reference-docs

@@ -13,6 +13,10 @@ Then the comparison: the dbt models behind fct_sessions and dim_customer_feature
 the hand-written single-script floor (bench/floor.sql, same DuckDB threads and
 memory limit) and the pandas peer (bench/pandas_peer.py, up to --pandas-max
 customers). Writes bench/results/<timestamp>.json and prints a summary.
+
+On a terminal, a progress line on stderr shows the size, the step and the elapsed time, and each
+step's time stays above it; `--quiet`, or no terminal, leaves only the summary (CJ_PROGRESS=1 forces
+the progress lines, see customer_journey.progress).
 """
 
 from __future__ import annotations
@@ -26,10 +30,15 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from customer_journey.progress import Progress
+from customer_journey.progress import seconds as duration
 
 REPO = Path(__file__).resolve().parents[1]
 MARTS = [
@@ -110,9 +119,19 @@ def _build(raw: Path, work: Path, label: str) -> dict:
     }
 
 
-def _compare(raw: Path, work: Path, pandas_max: int, customers: int) -> dict:
+@contextmanager
+def _step(progress: Progress, customers: int, name: str) -> Iterator[None]:
+    """One step of one size: shown on the progress line while it runs, its time logged when it ends."""
+    progress.set(phase=f"{customers:,} customers: {name}")
+    started = time.perf_counter()
+    yield
+    progress.log(f"  {customers:>9,} customers  {name:<34} {duration(time.perf_counter() - started):>8}")
+
+
+def _compare(raw: Path, work: Path, pandas_max: int, customers: int, progress: Progress) -> dict:
     """Seconds for the same core outputs: dbt's models, the hand-written floor, pandas."""
     dbt = str(Path(sys.executable).with_name("dbt"))
+    progress.set(phase=f"{customers:,} customers: compare, dbt sessions + features")
     started = time.perf_counter()
     subprocess.run(
         [
@@ -133,6 +152,7 @@ def _compare(raw: Path, work: Path, pandas_max: int, customers: int) -> dict:
     )
     dbt_seconds = time.perf_counter() - started
 
+    progress.set(phase=f"{customers:,} customers: compare, the floor")
     script = (REPO / "bench" / "floor.sql").read_text()
     script = script.replace("{raw}", str(raw)).replace("{taxonomy}", str(REPO / "seeds" / "event_taxonomy.csv"))
     floor_db = work / "floor.duckdb"
@@ -155,11 +175,12 @@ def _compare(raw: Path, work: Path, pandas_max: int, customers: int) -> dict:
         sys.path.insert(0, str(REPO / "bench"))
         from pandas_peer import dim_customer_features
 
+        progress.set(phase=f"{customers:,} customers: compare, pandas")
         started = time.perf_counter()
         pandas_rows = len(dim_customer_features(raw))
         pandas_seconds = time.perf_counter() - started
         if pandas_rows != floor_rows:
-            print(f"  note: pandas made {pandas_rows:,} feature rows, the floor {floor_rows:,}")
+            progress.echo(f"  note: pandas made {pandas_rows:,} feature rows, the floor {floor_rows:,}")
     return {
         "dbt_seconds": round(dbt_seconds, 1),
         "floor_seconds": round(floor_seconds, 1),
@@ -178,42 +199,56 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=90)
     ap.add_argument("--pandas-max", type=int, default=200_000, help="largest size the pandas peer runs at (memory)")
     ap.add_argument("--no-compare", action="store_true", help="skip the floor / pandas comparison")
+    ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr (the summary is still printed)")
     args = ap.parse_args(argv)
+    # no ETA: each size takes several times as long as the one before
+    progress = Progress("bench", total=len(args.sizes), unit="sizes", eta=False, quiet=args.quiet)
+    with progress, progress.ticking():
+        return _run(args, progress)
+
+
+def _run(args: argparse.Namespace, progress: Progress) -> int:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
     runs = []
     for size in args.sizes:
-        raw = _generate(size, args.seed, args.days)
+        with _step(progress, size, "generate (or reuse the cached data)"):
+            raw = _generate(size, args.seed, args.days)
         work = REPO / "bench" / "data" / f"work-{size}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         # the append happens on a copy, so the cached data set stays as generated
         copy = work / "raw"
-        shutil.copytree(raw, copy)
-        full = _build(copy, work, "full")
-        subprocess.run(
-            [sys.executable, "-m", "customer_journey.synth", "--append-days", "1", "--out", str(copy), "--quiet"],
-            check=True,
-        )
-        after_day = _build(copy, work, "after-one-day")
+        with _step(progress, size, "copy the raw data"):
+            shutil.copytree(raw, copy)
+        with _step(progress, size, "full build"):
+            full = _build(copy, work, "full")
+        with _step(progress, size, "append one day"):
+            subprocess.run(
+                [sys.executable, "-m", "customer_journey.synth", "--append-days", "1", "--out", str(copy), "--quiet"],
+                check=True,
+            )
+        with _step(progress, size, "build after one day"):
+            after_day = _build(copy, work, "after-one-day")
         run = {"customers": size, "full": full, "after_one_day": after_day}
-        print(
+        progress.echo(
             f"{size:>9,} customers  {full['raw_events']:>11,} events  full build {full['wall_seconds']:>7.1f} s  "
             f"peak RSS {full['peak_rss_mib']:>6,} MiB  file {full['duckdb_file_mib']:>5,} MiB  "
             f"after one day {after_day['wall_seconds']:>7.1f} s "
-            f"({100 * after_day['wall_seconds'] / full['wall_seconds']:.0f} %)",
-            flush=True,
+            f"({100 * after_day['wall_seconds'] / full['wall_seconds']:.0f} %)"
         )
         if not args.no_compare:
-            run["compare"] = c = _compare(copy, work, args.pandas_max, size)
+            with _step(progress, size, "compare with the floor and pandas"):
+                run["compare"] = c = _compare(copy, work, args.pandas_max, size, progress)
             pandas = (
                 "not run" if c["pandas_seconds"] is None else f"{c['pandas_seconds']:.1f} s ({c['pandas_to_floor']}x)"
             )
-            print(
+            progress.echo(
                 f"{'':>11}sessions + features: dbt {c['dbt_seconds']:.1f} s ({c['dbt_to_floor']}x the floor), "
-                f"floor {c['floor_seconds']:.1f} s, pandas {pandas}",
-                flush=True,
+                f"floor {c['floor_seconds']:.1f} s, pandas {pandas}"
             )
         runs.append(run)
+        progress.set(phase="", done=len(runs))
+    progress.finish()
     out = REPO / "bench" / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps({"machine": machine, "runs": runs}, indent=2))
     print("\nslowest models at the largest size:")

@@ -4,16 +4,36 @@
     table naming its raw and refused rows, its most frequent reason and one
     refused key; the same is printed in the build's log, so the failure says
     which table, reason, count and key without a query.
+    `excluded_reasons`: reasons left out of the rate (bot: traffic, not broken
+    data; its share is reported in the summary all the same).
 #}
-{% test quarantine_rate_within(model, max_rate) %}
+{% test quarantine_rate_within(model, max_rate, excluded_reasons=[]) %}
 
 {%- set failing -%}
     with
 
-    totals as (
-        select *
+    counted as (
+        select
+            source_table,
+            max(raw_rows) as raw_rows,
+            sum(quarantined_rows) as quarantined_rows
         from {{ model }}
-        where quarantine_reason = '_total' and quarantine_rate > {{ max_rate }}
+        where
+            quarantine_reason <> '_total'
+            {%- for reason in excluded_reasons %}
+                and quarantine_reason <> {{ sql_literal(reason) }}
+            {%- endfor %}
+        group by 1
+    ),
+
+    totals as (
+        select
+            source_table,
+            raw_rows,
+            quarantined_rows,
+            cast(quarantined_rows as {{ type_double() }}) / raw_rows as quarantine_rate
+        from counted
+        where raw_rows > 0 and cast(quarantined_rows as {{ type_double() }}) / raw_rows > {{ max_rate }}
     ),
 
     reasons as (
@@ -26,7 +46,11 @@
                 partition by source_table order by quarantined_rows desc, quarantine_reason
             ) as reason_rank
         from {{ model }}
-        where quarantine_reason <> '_total'
+        where
+            quarantine_reason <> '_total'
+            {%- for reason in excluded_reasons %}
+                and quarantine_reason <> {{ sql_literal(reason) }}
+            {%- endfor %}
     )
 
     select

@@ -108,9 +108,11 @@ def _dirty_copy(clean: Path, dst: Path) -> Path:
     pq.write_table(pa.Table.from_pylist(bad, schema=schema), dst / "orders" / "typed-as-text.parquet")
 
     # 4. events in hive-style partition folders (the layout most exporters write)
-    (events_file,) = _files(dst / "events")
-    events = pq.read_table(events_file)
-    events_file.unlink()
+    # (the generator writes the people's events and the bots' in separate files: all are moved)
+    events_files = _files(dst / "events")
+    events = pa.concat_tables([pq.read_table(f) for f in events_files])
+    for events_file in events_files:
+        events_file.unlink()
     half = events.num_rows // 2
     for part, rows in (("date=2025-01-01", events.slice(0, half)), ("date=2025-01-02", events.slice(half))):
         (dst / "events" / part).mkdir()

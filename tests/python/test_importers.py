@@ -166,9 +166,21 @@ def test_france_import_builds_and_the_marts_agree(france, tmp_path):
         }
         assert con.execute("select count(*) from marts.fct_quarantined_rows").fetchall() == [(0,)]
         # no clickstream: the event reports are empty and say why; the order reports are not
-        status = {r[0]: r[1:] for r in con.execute("select report_name, report_status, reason from marts.rpt_report_status").fetchall()}
-        for report in ("fct_sessions", "rpt_paths", "rpt_conversion_drivers", "rpt_dropoff_paths", "rpt_information_gaps"):
-            assert status[report][0] == "empty" and status[report][1].startswith("no clickstream"), (report, status[report])
+        status = {
+            r[0]: r[1:]
+            for r in con.execute("select report_name, report_status, reason from marts.rpt_report_status").fetchall()
+        }
+        for report in (
+            "fct_sessions",
+            "rpt_paths",
+            "rpt_conversion_drivers",
+            "rpt_dropoff_paths",
+            "rpt_information_gaps",
+        ):
+            assert status[report][0] == "empty" and status[report][1].startswith("no clickstream"), (
+                report,
+                status[report],
+            )
         for report in ("rpt_funnel", "rpt_retention_cohorts", "rpt_channel_attribution", "rpt_lifecycle"):
             assert status[report] == ("ok", None), (report, status[report])
     finally:

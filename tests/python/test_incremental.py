@@ -9,7 +9,6 @@ another warehouse must then hold the same rows in every incremental model.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -17,12 +16,13 @@ import time
 import duckdb
 import pytest
 
-from conftest import DBT, REPO, make_dataset, run_dbt
+from conftest import DBT, REPO, dbt_env, make_dataset, prime_partial_parse, run_dbt
 from customer_journey.synth import generate, load_manifest
 
 # every incremental model of the project, by schema
 INCREMENTAL_MODELS = [
     "intermediate.int_events_validated",
+    "intermediate.int_bot_visitors",
     "intermediate.int_events_stitched",
     "intermediate.int_events_sessionized",
     "intermediate.int_customer_daily_activity",
@@ -178,16 +178,8 @@ KILL_POINTS = [
 
 def _killed_run(args: list[str], raw, work, marker: str, delay: float) -> str:
     """Run dbt, SIGKILL it `delay` seconds after `marker` appears in its output; its output."""
-    env = {
-        **os.environ,
-        "CJ_RAW_PATH": str(raw),
-        "CJ_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        "CJ_DUCKDB_TEMP_DIR": str(work / "tmp"),
-        "CJ_MODEL_DIR": str(work / "models"),
-        "CJ_ASSETS_DIR": str(work / "assets"),
-        "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "test-salt-0123456789",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = dbt_env(raw, work)
+    prime_partial_parse(work / "target2", env)
     log = work / "killed.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

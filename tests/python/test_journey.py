@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
+from bot_exclusion import flagged_devices, without_bot_events
 from customer_journey.synth import personas as P
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +71,9 @@ def _read(raw: Path, table: str) -> pd.DataFrame:
     return ds.dataset(raw / table).to_table().to_pandas()
 
 
-def _funnel_from_raw(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _funnel_from_raw(raw: Path, bots: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The journey funnel (and the stitched events) from the raw files; `bots`: the devices whose
+    anonymous events to leave out, as the warehouse's bot filter does (None: keep every event)."""
     now = pd.Timestamp.now() + pd.Timedelta(hours=24)
     taxonomy = pd.read_csv(REPO / "seeds/event_taxonomy.csv")
     stages = pd.read_csv(REPO / "seeds/journey_stages.csv").set_index("journey_stage").stage_order
@@ -118,6 +121,8 @@ def _funnel_from_raw(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         & (events.customer_id.isna() | events.customer_id.isin(known))
     ]
     events = events.sort_values(["event_at"]).drop_duplicates("event_id")
+    if bots is not None:
+        events = without_bot_events(events, bots)
 
     # stitching: a device's anonymous events go to its only customer, or on a shared device
     # to the customer who identifies next on it (else the last one before)
@@ -183,8 +188,8 @@ def _funnel_from_raw(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def raw_funnel_and_events(e2e_data):
-    return _funnel_from_raw(e2e_data)
+def raw_funnel_and_events(e2e_data, e2e_warehouse):
+    return _funnel_from_raw(e2e_data, bots=flagged_devices(e2e_warehouse))
 
 
 @pytest.fixture(scope="module")

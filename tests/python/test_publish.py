@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, run_dbt
+from conftest import REPO, prime_partial_parse, run_dbt
 from customer_journey.ops.publish import PublishRefused, publish
 
 
@@ -122,6 +122,7 @@ def test_a_killed_build_is_not_published(e2e_warehouse, e2e_data, tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
     dbt = str(Path(sys.executable).with_name("dbt"))
+    prime_partial_parse(work / "t", env)
     proc = subprocess.Popen(
         [dbt, "run", "--select", "+fct_orders", "--target-path", str(work / "t"), "--log-path", str(work / "l")],
         cwd=REPO,

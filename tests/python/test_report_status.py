@@ -8,14 +8,23 @@ REPORTS = {
     "fct_sessions": ("int_sessions", "select count(*) from intermediate.int_sessions"),
     "rpt_funnel": ("int_funnel_entries", "select count(*) from intermediate.int_funnel_entries"),
     "rpt_paths": ("int_events_sessionized", "select count(*) from intermediate.int_events_sessionized"),
-    "rpt_conversion_drivers": ("int_funnel_step_outcomes", "select count(*) from intermediate.int_funnel_step_outcomes"),
+    "rpt_conversion_drivers": (
+        "int_funnel_step_outcomes",
+        "select count(*) from intermediate.int_funnel_step_outcomes",
+    ),
     "rpt_information_gaps": (
         "int_events_sessionized",
         "select count(*) from intermediate.int_events_sessionized where is_information_seeking",
     ),
     "rpt_dropoff_paths": ("int_funnel_step_outcomes", "select count(*) from intermediate.int_funnel_step_outcomes"),
-    "rpt_channel_attribution": ("int_orders_cleaned", "select count(*) from intermediate.int_orders_cleaned where is_completed"),
-    "rpt_retention_cohorts": ("int_orders_cleaned", "select count(*) from intermediate.int_orders_cleaned where is_completed"),
+    "rpt_channel_attribution": (
+        "int_orders_cleaned",
+        "select count(*) from intermediate.int_orders_cleaned where is_completed",
+    ),
+    "rpt_retention_cohorts": (
+        "int_orders_cleaned",
+        "select count(*) from intermediate.int_orders_cleaned where is_completed",
+    ),
     "rpt_lifecycle": ("int_customer_active_days", "select count(*) from intermediate.int_customer_active_days"),
     "rpt_feedback_monthly": ("int_feedback_cleaned", "select count(*) from intermediate.int_feedback_cleaned"),
 }

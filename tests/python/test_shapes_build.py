@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from bot_exclusion import flagged_devices
 from conftest import make_dataset, run_dbt
 
 # the ML layer's checks per shape live beside this file; imported here so they share one build per shape
@@ -84,7 +85,7 @@ def test_the_product_funnel_counts_what_the_raw_events_say(shape_build):
         assert built.empty  # no clickstream: no event funnel, and no error
         return
     # the independent count of the stage-funnel test: raw events cleaned and stitched in pandas
-    _, events = _funnel_from_raw(raw)
+    _, events = _funnel_from_raw(raw, bots=flagged_devices(warehouse))
     steps = [s for s in PRODUCT_STEPS if s != "checkout_start" or (events.event_type == s).any()]
     expected = _event_funnel(events, steps, pd.Timedelta(days=7))
     assert list(built.index) == steps

@@ -12,6 +12,10 @@ stages as (
     select * from {{ ref('journey_stages') }}
 ),
 
+bot_visitors as (
+    select anonymous_id from {{ ref('int_bot_visitors') }}
+),
+
 final as (
     select
         validated.event_id,
@@ -46,7 +50,14 @@ final as (
         on validated.event_type = taxonomy.event_type
     inner join stages
         on taxonomy.journey_stage = stages.journey_stage
-    where validated.quarantine_reason is null
+    {# a bot's anonymous events go to the quarantine (reason bot), its identified ones stay #}
+    left join bot_visitors
+        on
+            validated.anonymous_id = bot_visitors.anonymous_id
+            and validated.customer_id is null
+    where
+        validated.quarantine_reason is null
+        and bot_visitors.anonymous_id is null
 )
 
 select * from final

@@ -8,7 +8,10 @@
             ~ " where batch.person_id = DBT_INCREMENTAL_TARGET.person_id)"
         ],
         on_schema_change='fail',
-        pre_hook="{{ erase_from_incremental(person_id='person_id', customer_id='customer_id', anonymous_id='anonymous_id', anonymous_only=\"identity_resolution <> 'identified'\") }}",
+        pre_hook=[
+            "{{ erase_from_incremental(person_id='person_id', customer_id='customer_id', anonymous_id='anonymous_id', anonymous_only=\"identity_resolution <> 'identified'\") }}",
+            "{{ erase_from_incremental(person_id='person_id', customer_id='customer_id', anonymous_id='anonymous_id', anonymous_only=\"identity_resolution <> 'identified'\", source='bot_visitors') }}",
+        ],
     )
 }}
 

@@ -9,7 +9,10 @@
         incremental_strategy='replace_where',
         replace_keys=['event_id'],
         on_schema_change='fail',
-        post_hook="{{ erase_from_incremental(person_id='person_id', customer_id='customer_id', anonymous_id='anonymous_id', anonymous_only=\"identity_resolution <> 'identified'\", reprocess_persons=true) }}",
+        post_hook=[
+            "{{ erase_from_incremental(person_id='person_id', customer_id='customer_id', anonymous_id='anonymous_id', anonymous_only=\"identity_resolution <> 'identified'\", reprocess_persons=true) }}",
+            "{{ erase_from_incremental(person_id='person_id', customer_id='customer_id', anonymous_id='anonymous_id', anonymous_only=\"identity_resolution <> 'identified'\", reprocess_persons=true, source='bot_visitors') }}",
+        ],
     )
 }}
 

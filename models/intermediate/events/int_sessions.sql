@@ -4,7 +4,10 @@
         incremental_strategy='replace_where',
         replace_keys=['person_id'],
         on_schema_change='fail',
-        pre_hook="{{ erase_from_incremental(person_id='person_id', customer_id='customer_id') }}",
+        pre_hook=[
+            "{{ erase_from_incremental(person_id='person_id', customer_id='customer_id') }}",
+            "{{ erase_from_incremental(person_id='person_id', customer_id='customer_id', source='bot_visitors') }}",
+        ],
         post_hook=[
             "{% if is_incremental() %}delete from {{ this }} where person_id not in "
             ~ "(select person_id from {{ ref('int_events_sessionized') }}){% endif %}"

@@ -21,11 +21,32 @@ with
 
 {% endfor %}
 
+bot_visitors as (
+    select anonymous_id from {{ ref('int_bot_visitors') }}
+),
+
+{# a bot's anonymous events: valid rows, refused as traffic (int_bot_visitors); their values are the
+   staged ones, redacted as the raw values of the other reasons are #}
+bot_events as (
+    select
+        'events' as source_table,
+        cast(validated.event_id as {{ dbt.type_string() }}) as row_key,
+        'bot' as quarantine_reason,
+        validated.row_fingerprint,
+        {{ raw_values_json(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as raw_values
+    from {{ ref('int_events_validated') }} as validated
+    where
+        validated.quarantine_reason is null
+        and validated.customer_id is null
+        and validated.anonymous_id in (select bot_visitors.anonymous_id from bot_visitors)
+),
+
 unioned as (
     {% for table in tables %}
         select * from {{ table.name }}
-        {% if not loop.last %}union all{% endif %}
+        union all
     {% endfor %}
+    select * from bot_events
 ),
 
 final as (

@@ -60,12 +60,12 @@ step_outcomes as (
 counts as (
     select
         (select count(*) from {{ ref('int_events_sessionized') }}) as clickstream_events,
-        (select count(*) from {{ ref('int_events_sessionized') }} where is_information_seeking) as information_events,
+        (select count(case when is_information_seeking then 1 end) from {{ ref('int_events_sessionized') }}) as information_events,
         (select count(*) from {{ ref('int_sessions') }}) as sessions,
         (select count(*) from {{ ref('int_funnel_entries') }}) as funnel_entries,
         (select coalesce(sum(closed_windows), 0) from step_outcomes) as closed_step_windows,
-        (select count(*) from step_outcomes where has_converters = 1 and has_dropouts = 1) as steps_with_both_outcomes,
-        (select count(*) from {{ ref('int_orders_cleaned') }} where is_completed) as completed_orders,
+        (select coalesce(sum(has_converters * has_dropouts), 0) from step_outcomes) as steps_with_both_outcomes,
+        (select count(case when is_completed then 1 end) from {{ ref('int_orders_cleaned') }}) as completed_orders,
         (select count(*) from {{ ref('int_customer_active_days') }}) as active_days,
         (select count(*) from {{ ref('int_feedback_cleaned') }}) as feedback_rows
 ),

@@ -2,7 +2,7 @@
 
 invoice_lines   one row per invoice line (UCI Online Retail)
 event_log       one row per user action (Taobao UserBehavior)
-output          source files, the tables written, OUT/_import_report.json, progress lines
+output          source files, the tables written, OUT/_import_report.json
 countries       country names -> ISO 3166-1 alpha-2
 """
 

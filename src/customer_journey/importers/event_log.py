@@ -30,11 +30,11 @@ import duckdb
 from customer_journey.importers.output import (
     ImportRefused,
     ImportReport,
-    Progress,
     prepare_out,
     sha256,
     source_files,
 )
+from customer_journey.progress import Progress
 
 SHAPE = "event-log"
 TABLES = ("customers", "events", "orders", "order_items")
@@ -149,7 +149,6 @@ def _time_sql(text: str) -> dict[str, str]:
 
 
 def import_event_log(src: Path, out: Path, options: EventLogOptions, *, force: bool, quiet: bool) -> ImportReport:
-    progress = Progress(quiet)
     check_action_map(options.action_map, taxonomy_event_types())
     files = source_files(src)
     other_tables = prepare_out(out, TABLES, force)
@@ -163,7 +162,11 @@ def import_event_log(src: Path, out: Path, options: EventLogOptions, *, force: b
         },
         other_tables_in_out=other_tables,
     )
-    with tempfile.TemporaryDirectory(prefix="cj-import-") as spill:
+    # on a terminal (not --quiet): the step, rows read and written per table, elapsed time; it ticks while
+    # DuckDB runs a statement (one reads every file)
+    progress = Progress(f"cj import {SHAPE}", quiet=quiet)
+    with progress, progress.ticking(), tempfile.TemporaryDirectory(prefix="cj-import-") as spill:
+        progress.set(files=len(files), source_bytes=sum(p.stat().st_size for p in files))
         con = duckdb.connect()
         try:
             con.execute("set TimeZone = 'UTC'")
@@ -198,7 +201,7 @@ def _run(
             )
         else:
             selected[name] = "cast(null as varchar)"
-    progress(f"reading {where}")
+    progress.set(phase="reading")
     con.execute(
         "create temp table action_map as select * from (values "
         + ", ".join(f"({_literal(a)}, {_literal(t)})" for a, t in sorted(options.action_map.items()))
@@ -235,7 +238,7 @@ def _run(
         """
     )
     report.rows_read = con.execute("select count(*) from parsed").fetchall()[0][0]
-    progress(f"{report.rows_read:,} rows read; writing the tables")
+    progress.set(phase="", rows_read=report.rows_read)
     for reason, rows in con.execute(
         "select reason, count(*) from parsed where reason is not null group by 1 order by 1"
     ).fetchall():
@@ -257,6 +260,7 @@ def _run(
             entry["example"] = {"user": user, "action": action, "time": time_text}
         report.rows_skipped[reason] = entry
 
+    progress.set(phase="numbering the events")
     con.execute(
         """
         create temp table written as
@@ -301,11 +305,13 @@ def _run(
         folder = out / table
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / "part-0.parquet"
+        progress.set(phase=f"writing {table}")
         con.execute(f"copy ({query}) to {_literal(str(target))} (format parquet)")
         report.rows_written[table] = con.execute(
             f"select count(*) from read_parquet({_literal(str(target))})"
         ).fetchall()[0][0]
-    progress("tables written")
+        progress.set_counts({table: report.rows_written[table]})
+    progress.set(phase="")
 
     report.notes = {
         "users": report.rows_written["customers"],

@@ -36,12 +36,12 @@ from customer_journey.importers.countries import is_mapped, iso_code
 from customer_journey.importers.output import (
     ImportRefused,
     ImportReport,
-    Progress,
     prepare_out,
     sha256,
     source_files,
     write_table,
 )
+from customer_journey.progress import Progress
 
 SHAPE = "invoice-lines"
 TABLES = ("customers", "orders", "order_items")
@@ -151,8 +151,8 @@ def _text_column(values: pa.ChunkedArray) -> pd.Series:
     return pd.Series([text(v) for v in values.to_pylist()], dtype=object)
 
 
-def read_lines(files: list[Path], encoding: str) -> pd.DataFrame:
-    """Every row of the source files as text (a UTF-8 byte-order mark is dropped)."""
+def read_lines(files: list[Path], encoding: str, progress: Progress | None = None) -> pd.DataFrame:
+    """Every row of the source files as text (a UTF-8 byte-order mark is dropped); `progress` counts files and rows."""
     frames = []
     utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
     for path in files:
@@ -169,6 +169,8 @@ def read_lines(files: list[Path], encoding: str) -> pd.DataFrame:
                 ) from None
         frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
         frames.append(frame)
+        if progress is not None:
+            progress.advance(rows_read=len(frame))
     lines = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return lines.fillna("").astype(str)
 
@@ -353,11 +355,18 @@ def _money(value: Decimal) -> float:
 def import_invoice_lines(
     src: Path, out: Path, options: InvoiceLinesOptions, *, force: bool, quiet: bool
 ) -> ImportReport:
-    progress = Progress(quiet)
     files = source_files(src)
+    # on a terminal (not --quiet): files and rows read, rows written per table, elapsed time
+    with Progress(f"cj import {SHAPE}", total=len(files), unit="files", quiet=quiet) as progress:
+        return _import(src, files, out, options, force, progress)
+
+
+def _import(
+    src: Path, files: list[Path], out: Path, options: InvoiceLinesOptions, force: bool, progress: Progress
+) -> ImportReport:
     other_tables = prepare_out(out, TABLES, force)
-    progress(f"reading {len(files)} file(s) from {src}")
-    raw = read_lines(files, options.encoding)
+    progress.set(phase="reading")
+    raw = read_lines(files, options.encoding, progress)
     where = str(files[0]) if len(files) == 1 else f"{src} ({len(files)} files)"
     columns = resolve_columns(list(raw.columns), options, where)
     report = ImportReport(
@@ -373,7 +382,7 @@ def import_invoice_lines(
         rows_read=len(raw),
         other_tables_in_out=other_tables,
     )
-    progress(f"{len(raw):,} lines read; checking them")
+    progress.set(phase="checking the lines")
 
     def column(name: str) -> pd.Series:
         source = columns[name]
@@ -435,7 +444,7 @@ def import_invoice_lines(
     # --- orders
     invoices, several_times = build_invoices(kept, has_country=columns["country"] is not None)
     credit_totals = allocate_credits(invoices)
-    progress(f"{len(invoices):,} invoices; credits applied")
+    progress.set(phase="writing the tables", invoices=len(invoices))
 
     order_rows: dict[str, list[Any]] = {name: [] for name in SCHEMAS["orders"].names}
     status_counts = {"completed": 0, "returned": 0, "cancelled": 0}
@@ -504,7 +513,8 @@ def import_invoice_lines(
 
     for table, rows in (("customers", customer_rows), ("orders", order_rows), ("order_items", item_rows)):
         report.rows_written[table] = write_table(out, table, pa.table(rows, schema=SCHEMAS[table]))
-    progress("tables written")
+        progress.set_counts({table: report.rows_written[table]})
+    progress.set(phase="")
 
     written_net = sum((a for a in kept["amount"]), Decimal(0))
     report.notes = {

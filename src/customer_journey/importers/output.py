@@ -1,12 +1,12 @@
-"""What every importer shares: finding the source files, writing the raw tables, the report, progress lines."""
+"""What every importer shares: finding the source files, writing the raw tables, the report.
+
+Progress lines come from customer_journey.progress (shared with the generator and the benchmark)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import shutil
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,19 +76,6 @@ def write_table(out: Path, table: str, data: pa.Table) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(data, folder / "part-0.parquet")
     return data.num_rows
-
-
-class Progress:
-    """Progress lines on stderr, only when it is a terminal and not --quiet."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.started = time.time()
-
-    def __call__(self, message: str) -> None:
-        if self.enabled:
-            sys.stderr.write(f"cj import [{time.time() - self.started:6.1f}s] {message}\n")
-            sys.stderr.flush()
 
 
 @dataclass

@@ -63,9 +63,15 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     )
     ap.add_argument("--visitors-ratio", type=float, default=0.5, help="anonymous-only visitors per customer")
     ap.add_argument("--shared-device-rate", type=float, default=0.02)
+    ap.add_argument(
+        "--bot-share",
+        type=float,
+        default=0.01,
+        help="bots planted among the visitors, as a share of customers + visitors (0: none; _truth/bots.parquet)",
+    )
     ap.add_argument("--chunk-size", type=int, default=20_000, help="entities per chunk (bounds memory)")
     ap.add_argument("--force", action="store_true", help="delete the raw tables, _truth and _pending in --out first")
-    ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--quiet", action="store_true", help="no progress line on stderr (stdout's JSON summary stays)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         dirt_rate=args.dirt_rate,
         late_rate=args.late_rate,
         shared_device_rate=args.shared_device_rate,
+        bot_share=args.bot_share,
         chunk_size=args.chunk_size,
     )
     started = time.time()

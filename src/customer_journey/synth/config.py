@@ -24,6 +24,9 @@ class SynthConfig:
     late_rate: float = 0.02
     late_days: int = 3
     shared_device_rate: float = 0.02
+    # bots planted among the anonymous visitors, as a share of the entities (customers + visitors);
+    # 0 turns them off (synth.bots; _truth/bots.parquet says which)
+    bot_share: float = 0.01
     chunk_size: int = 20_000
     # [first day, end day) of every window generated so far
     windows: list[list[int]] = field(default_factory=list)
@@ -63,7 +66,10 @@ def load_manifest(out: Path) -> SynthConfig:
     path = manifest_path(out)
     if not path.exists():
         raise SystemExit(f"--append-days: {path} not found; generate a data set into {out} first")
-    return SynthConfig(**json.loads(path.read_text()))
+    settings = json.loads(path.read_text())
+    # a data set generated before bots existed has none: appended days add none either
+    settings.setdefault("bot_share", 0.0)
+    return SynthConfig(**settings)
 
 
 def write_manifest(cfg: SynthConfig, out: Path) -> None:

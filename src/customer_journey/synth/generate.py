@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from customer_journey.progress import Progress
+from customer_journey.synth.bots import BOT_CHUNK, plant, planted_events, write_bots_truth
 from customer_journey.synth.chunk import generate_chunk
 from customer_journey.synth.config import SynthConfig, load_manifest, write_manifest
 from customer_journey.synth.customers import generate_customers
@@ -47,7 +47,8 @@ def generate(
     cfg, d0, d1 = _window(cfg, out, append_days)
     if plan and not cfg.regime.writes("marketing_actions"):
         raise SystemExit(f"a plan of actions needs a marketing_actions table, which shape {cfg.shape!r} does not write")
-    started = time.time()
+    progress = Progress(f"synth d{d0:05d}-{d1:05d}", unit="chunks", quiet=quiet)
+    progress.set(phase="drawing the population")
     lat = draw_latent(cfg)
     plan_entities = plan_arrays(plan, lat) if plan else None
     tag = f"d{d0:05d}-{d1:05d}"
@@ -57,15 +58,23 @@ def generate(
         _write_customers(cfg, lat, out, writer, dirt_log, np.random.default_rng([cfg.seed, 7, d0]))
     n = len(lat.persona)
     n_chunks = max(1, -(-n // cfg.chunk_size))
+    progress.total = n_chunks
     for chunk in range(n_chunks):
         _write_chunk(cfg, lat, out, writer, dirt_log, chunk, d0, d1, plan_entities)
-        if not quiet:
-            _progress(f"synth {tag}", chunk + 1, n_chunks, started)
+        progress.set(phase="", done=chunk + 1, rows=writer.rows, files=writer.files, bytes=writer.bytes)
     if cfg.regime.writes("marketing_spend"):
         writer.write("marketing_spend", 0, draw_spend(cfg, d0, d1))
+    if cfg.regime.writes("events"):
+        # bots and heavy humans: random streams of their own, after every person's rows
+        planted = plant(cfg)
+        if append_days is None:
+            write_bots_truth(planted, out / "_truth")
+        writer.write("events", BOT_CHUNK, planted_events(cfg, planted, d0, d1))
     dirt_log.write(out, tag)
     cfg.windows = [*cfg.windows, [d0, d1]]
     write_manifest(cfg, out)
+    progress.set(rows=writer.rows, files=writer.files, bytes=writer.bytes)
+    progress.finish()
     return cfg
 
 
@@ -138,17 +147,6 @@ def _write_chunk(
         writer.write(table, chunk, written)
         dirt_log.record(table, written, kinds[now], late[now])
         hold_pending(out, table, chunk, data.filter(pa.array(~now)), due[~now], kinds[~now], late[~now])
-
-
-def _progress(label: str, done: int, total: int, started: float) -> None:
-    if not sys.stderr.isatty() and done not in (total,) and done % 10:
-        return
-    width = 30
-    filled = int(width * done / max(total, 1))
-    sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {time.time() - started:6.1f}s")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 def force_clean(out: Path) -> None:

@@ -23,13 +23,18 @@ class PartWriter:
     def __init__(self, out: Path, tag: str) -> None:
         self.out = out
         self.tag = tag
+        self.rows = self.files = self.bytes = 0  # written so far (the progress line shows them)
 
     def write(self, table: str, chunk: int, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
         folder = self.out / table
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(data, folder / f"part-{self.tag}-c{chunk:04d}.parquet", compression="zstd")
+        path = folder / f"part-{self.tag}-c{chunk:04d}.parquet"
+        pq.write_table(data, path, compression="zstd")
+        self.rows += data.num_rows
+        self.files += 1
+        self.bytes += path.stat().st_size
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

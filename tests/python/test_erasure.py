@@ -354,7 +354,10 @@ def test_everyone_elses_rows_are_unchanged_and_the_audit_counts_what_went(erasur
                         f"select count(*) from before.{model} where {column} in (select unnest(?::varchar[]))", [ids]
                     ).fetchone()[0]
                 )
-            if model != "marts.fct_sessions":  # a view over int_sessions
+            if model == "intermediate.int_bot_visitors":
+                # bots are devices nobody signs in on: the erased customers own none, nothing to delete
+                assert before == after and (model, "deleted") not in counted, model
+            elif model != "marts.fct_sessions":  # a view over int_sessions
                 assert before - after == counted[(model, "deleted")] > 0, model
     finally:
         con.close()

@@ -1,23 +1,21 @@
 {#
     One row per journey report: how many rows it holds and, when it holds none, why, in words a
-    user can act on (no clickstream, no closed conversion window, no step with both converters and
-    drop-outs, groups below the minimum, no orders, no feedback). Reports read this before showing
-    an empty table. Method: doc block rpt_report_status (_report_status__docs.md).
+    user can act on (no clickstream, no closed conversion window, nobody watched as long as the
+    landmark, no information touchpoint, no orders, no feedback). A dashboard can read it to explain
+    an empty page. Method: doc block rpt_report_status (_report_status__docs.md).
 #}
 
 {%- set window_var = "var funnel_conversion_window_days, or column conversion_window_days of seed funnels" -%}
 {%- set no_clickstream = "'no clickstream: the raw events table is empty or absent, and this report is built from events'" -%}
 {%- set no_orders = "'no completed orders in the raw orders table'" -%}
+{%- set landmark_hours = driver_landmark_hours() -%}
 {#- the reasons a funnel-step report (drivers, drop-off paths) can be empty, in the order they are checked -#}
 {%- set step_reasons = [
     ('counts.clickstream_events = 0', no_clickstream),
     ('counts.closed_step_windows = 0',
      "'no one entered a funnel step long enough before the data ends for its conversion window to close ("
      ~ window_var ~ ")'"),
-    ('counts.steps_with_both_outcomes = 0',
-     "'no funnel step has both people who converted and people who dropped out within the window'"),
 ] -%}
-{%- set min_group = "'no behaviour or path reached var min_group_size (" ~ var('min_group_size') ~ ") people in both groups of a step'" -%}
 {%- set reports = [
     {'name': 'fct_sessions', 'input': 'int_sessions', 'input_rows': 'counts.sessions',
      'reasons': [('counts.clickstream_events = 0', no_clickstream)]},
@@ -26,14 +24,18 @@
     {'name': 'rpt_paths', 'input': 'int_events_sessionized', 'input_rows': 'counts.clickstream_events',
      'reasons': [('counts.clickstream_events = 0', no_clickstream)]},
     {'name': 'rpt_conversion_drivers', 'input': 'int_funnel_step_outcomes', 'input_rows': 'counts.closed_step_windows',
-     'reasons': step_reasons + [('true', min_group)]},
+     'reasons': step_reasons + [
+        ('counts.landmark_windows = 0',
+         "'nobody was watched var driver_landmark_hours (" ~ landmark_hours ~ " hours) into a step window: the windows closed sooner'"),
+        ('true', "'no behaviour was recorded within the landmark (var driver_landmark_hours) of any step window'")]},
     {'name': 'rpt_information_gaps', 'input': 'int_events_sessionized', 'input_rows': 'counts.information_events',
      'reasons': step_reasons[:1]
-        + [('counts.information_events = 0', "'no information-seeking events (seed event_taxonomy, column is_information_seeking)'")]
-        + step_reasons[1:]
-        + [('true', "'no information touchpoint preceded var min_group_size (" ~ var('min_group_size') ~ ") drop-outs of a step'")]},
+        + [('counts.information_events = 0', "'no information-seeking events (seed event_taxonomy, column is_information_seeking)'"),
+           ('counts.gap_step_windows = 0',
+            "'no closed conversion window at the consideration or purchase stage of the journey-stage funnel (" ~ window_var ~ ")'"),
+           ('true', "'no information touchpoint within the consideration or purchase windows of the journey-stage funnel'")]},
     {'name': 'rpt_dropoff_paths', 'input': 'int_funnel_step_outcomes', 'input_rows': 'counts.closed_step_windows',
-     'reasons': step_reasons + [('true', min_group)]},
+     'reasons': step_reasons},
     {'name': 'rpt_channel_attribution', 'input': 'int_orders_cleaned', 'input_rows': 'counts.completed_orders',
      'reasons': [('counts.completed_orders = 0', no_orders)]},
     {'name': 'rpt_retention_cohorts', 'input': 'int_orders_cleaned', 'input_rows': 'counts.completed_orders',
@@ -50,9 +52,11 @@ step_outcomes as (
     select
         funnel_name,
         step_order,
-        max(case when is_converted then 1 else 0 end) as has_converters,
-        max(case when is_converted then 0 else 1 end) as has_dropouts,
-        count(*) as closed_windows
+        count(*) as closed_windows,
+        count(case when days_observed >= {{ landmark_hours }} / 24.0 then 1 end) as landmark_windows,
+        count(
+            case when funnel_name = 'journey_stages' and funnel_step in ('consideration', 'purchase') then 1 end
+        ) as gap_step_windows
     from {{ ref('int_funnel_step_outcomes') }}
     group by 1, 2
 ),
@@ -64,7 +68,8 @@ counts as (
         (select count(*) from {{ ref('int_sessions') }}) as sessions,
         (select count(*) from {{ ref('int_funnel_entries') }}) as funnel_entries,
         (select coalesce(sum(closed_windows), 0) from step_outcomes) as closed_step_windows,
-        (select coalesce(sum(has_converters * has_dropouts), 0) from step_outcomes) as steps_with_both_outcomes,
+        (select coalesce(sum(landmark_windows), 0) from step_outcomes) as landmark_windows,
+        (select coalesce(sum(gap_step_windows), 0) from step_outcomes) as gap_step_windows,
         (select count(case when is_completed then 1 end) from {{ ref('int_orders_cleaned') }}) as completed_orders,
         (select count(*) from {{ ref('int_customer_active_days') }}) as active_days,
         (select count(*) from {{ ref('int_feedback_cleaned') }}) as feedback_rows

@@ -129,8 +129,10 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _tick(cursor: str | None, raw: Path) -> fingerprints.Decision:
-    return fingerprints.decide(cursor, fingerprints.scan(raw))
+def _tick(cursor: str | None, raw: Path, outcome: str | None = fingerprints.SUCCESS) -> fingerprints.Decision:
+    """One tick over `raw`; the run of a pending request ended as `outcome` (None: still running)."""
+    pending = fingerprints.pending_run_key(cursor) is not None
+    return fingerprints.decide(cursor, fingerprints.scan(raw), outcome if pending else None)
 
 
 def _settled(cursor: str | None, raw: Path) -> tuple[list[fingerprints.Decision], str]:
@@ -205,6 +207,58 @@ def test_run_keys_differ_per_change_set(tmp_path):
     assert second.run and second.run_key and second.run_key != first_key
     # an unreadable cursor counts as none: the next stable scan builds once
     assert _settled("{not json", raw)[0][1].run
+
+
+def test_a_change_set_is_built_only_by_a_successful_run(tmp_path):
+    raw = tmp_path / "raw"
+    day = raw / "events" / "a.parquet"
+    _write(day, b"a")
+    decisions, cursor = _settled(None, raw)
+    first = decisions[1]
+    assert first.run
+    # while the run is queued or running nothing more is requested, even for files arriving meanwhile
+    _write(raw / "orders" / "b.parquet", b"b")
+    for _ in range(2):
+        decision = _tick(cursor, raw, outcome=None)
+        assert not decision.run and "has not finished" in decision.reason
+        cursor = decision.cursor
+    # it fails: the change set is not built; the files as they are now are requested again
+    decision = _tick(cursor, raw, outcome=fingerprints.FAILURE)
+    assert decision.run and decision.run_key != first.run_key
+    keys = [first.run_key, decision.run_key]
+    cursor = decision.cursor
+    # ... and fails again, twice: the third failure of the same files stops the retries
+    decision = _tick(cursor, raw, outcome=fingerprints.FAILURE)
+    assert decision.run and decision.reason.endswith("attempt 2 of 3 after a failed run"), decision.reason
+    keys.append(decision.run_key)
+    decision = _tick(decision.cursor, raw, outcome=fingerprints.FAILURE)
+    assert decision.run and decision.reason.endswith("attempt 3 of 3 after a failed run")
+    keys.append(decision.run_key)
+    decision = _tick(decision.cursor, raw, outcome=fingerprints.FAILURE)
+    assert not decision.run and "failed 3 times" in decision.reason
+    decision = _tick(decision.cursor, raw)
+    assert not decision.run and "failed 3 times" in decision.reason
+    # the files change (fixed): requested again, and a success makes them built
+    stat = day.stat()
+    os.utime(day, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    decisions, cursor = _settled(decision.cursor, raw)
+    assert [d.run for d in decisions] == [False, True]
+    fixed = decisions[1]
+    keys.append(fixed.run_key)
+    decision = _tick(cursor, raw)
+    assert not decision.run and decision.reason == "no new or changed raw files"
+    # a file added and removed again: the folder is back to a built state, yet each is a new run key
+    extra = raw / "events" / "c.parquet"
+    _write(extra, b"c")
+    decisions, cursor = _settled(decision.cursor, raw)
+    assert decisions[1].run
+    keys.append(decisions[1].run_key)
+    extra.unlink()
+    decisions, cursor = _settled(cursor, raw)  # the run adding it succeeds; the removal settles, runs
+    assert [d.run for d in decisions] == [False, True]
+    assert decisions[1].run and decisions[1].run_key.split("-")[0] == fixed.run_key.split("-")[0]
+    keys.append(decisions[1].run_key)
+    assert len(set(keys)) == len(keys) == 7, keys
 
 
 def test_warehouse_busy_follows_the_build_lock(tmp_path):
@@ -397,13 +451,24 @@ def test_a_failing_build_does_not_publish(parsed):
         # the cursor of an instance that built the folder as it was before the broken file
         state = fingerprints.scan(raw)
         del state["events/part-zz-broken.parquet"]
-        cursor = fingerprints.decide(fingerprints.decide(None, state).cursor, state).cursor
-        requests, _ = _sensor_ticks(defs, instance, cursor)
+        cursor = None
+        for outcome in (None, None, fingerprints.SUCCESS):  # settle, request, the request's run succeeded
+            cursor = fingerprints.decide(cursor, state, outcome).cursor
+        requests, cursor = _sensor_ticks(defs, instance, cursor)
         assert len(requests) == 1
         result = _execute(defs, instance, requests[0])
+        assert not result.success
+        # the sensor sees the run failed: the same files are requested again, as a new run
+        retry, cursor = _sensor_ticks(defs, instance, cursor, ticks=1)
+        assert len(retry) == 1 and retry[0].run_key != requests[0].run_key
+        assert "attempt 2 of 3" in retry[0].tags["customer_journey/changes"]
+        again = _execute(defs, instance, retry[0])
+        assert not again.success
     finally:
         bad.unlink()
-    assert not result.success
+    # the broken file removed, the folder is what the instance last built: nothing to do
+    requests_after, _ = _sensor_ticks(defs, instance, cursor, ticks=2)
+    assert requests_after == []
     failed = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE}
     assert failed == {"warehouse"}
     assert "published_warehouse" not in {

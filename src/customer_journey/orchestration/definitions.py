@@ -11,7 +11,8 @@
   publish. Publish is a step after the dbt step, so a failed build (a model or a test erroring)
   skips it; `publish` itself also refuses a warehouse whose last build did not succeed.
 - **Sensor** `raw_files_sensor`: watches the raw folder and requests one `build_warehouse` run per
-  stable change set (customer_journey.orchestration.fingerprints).
+  stable change set (customer_journey.orchestration.fingerprints); the change set counts as built
+  when that run succeeds, and a failed run is requested again (up to three runs of the same files).
 - **Schedule** `weekly_retrain`: Mondays 03:00 UTC, `dbt build --vars '{retrain: always}'`.
 - **One build at a time**: dbt takes the warehouse's build lock (customer_journey.warehouse_session);
   the sensor skips its tick while another process holds it (the change set stays pending), and the
@@ -41,6 +42,7 @@ REPO = Path(__file__).resolve().parents[3]  # src/customer_journey/orchestration
 DBT_STEP = "warehouse"  # the name of the dbt op (run config: ops.warehouse.config)
 RETRAIN_CRON = "0 3 * * 1"  # Mondays, 03:00 UTC
 SENSOR_INTERVAL = int(os.environ.get("CJ_SENSOR_INTERVAL_SECONDS", "30"))
+REQUEST_TAG = "customer_journey/request"  # the sensor request a run answers (its run key)
 LOCK_WAIT = float(os.environ.get("CJ_LOCK_WAIT_SECONDS", "3600"))
 
 
@@ -172,15 +174,20 @@ def build_definitions(
     )
     def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         raw = raw_path()
-        if fingerprints.warehouse_busy(warehouse_path()):
+        outcome = _pending_outcome(context.instance, fingerprints.pending_run_key(context.cursor))
+        if outcome is None and fingerprints.warehouse_busy(warehouse_path()):
             return dg.SkipReason(f"another build holds {warehouse_path()}; looking again next tick")
-        decision = fingerprints.decide(context.cursor, fingerprints.scan(raw))
+        decision = fingerprints.decide(context.cursor, fingerprints.scan(raw), outcome)
         context.update_cursor(decision.cursor)
         if not decision.run:
             return dg.SkipReason(f"{raw}: {decision.reason}")
         return dg.RunRequest(
             run_key=decision.run_key,
-            tags={"customer_journey/raw_path": str(raw), "customer_journey/changes": decision.reason},
+            tags={
+                "customer_journey/raw_path": str(raw),
+                "customer_journey/changes": decision.reason,
+                REQUEST_TAG: str(decision.run_key),
+            },
         )
 
     weekly_retrain = dg.ScheduleDefinition(
@@ -200,6 +207,22 @@ def build_definitions(
         schedules=[weekly_retrain],
         resources={"dbt": dbt_resource},
     )
+
+
+def _pending_outcome(instance: dg.DagsterInstance, run_key: str | None) -> str | None:
+    """How the run of the sensor's pending request ended: SUCCESS, FAILURE (failed or cancelled), or
+    None while it is queued or running, not launched yet, or when nothing is pending."""
+    if run_key is None:
+        return None
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={REQUEST_TAG: run_key}), limit=1)
+    if not runs:
+        return None
+    status = runs[0].status
+    if status == dg.DagsterRunStatus.SUCCESS:
+        return fingerprints.SUCCESS
+    if status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+        return fingerprints.FAILURE
+    return None
 
 
 def _published_models(manifest_path: Path, warehouse: dg.AssetsDefinition) -> list[dg.AssetKey]:

@@ -5,14 +5,22 @@ Ignored: any path with a part starting with `_` (the generator's `_truth/`, `_pe
 import reports) or `.` (hidden and editor files), and temporary or partial files (`*.tmp`, `*.part`,
 `*.partial`, `*.crdownload`, `*.swp`, `*~`).
 
-**A change set is built once it is stable.** The cursor remembers the scan last built (`built`) and
-the scan seen at the previous tick (`seen`). A scan that differs from `built` requests a run only when
-it equals `seen`, i.e. nothing was added, grown or touched between two ticks: a file still being
-copied or written (its size or mtime moving) waits for the next tick, so a run never reads it half
-written. A scan equal to `built` requests nothing. With no cursor (a new Dagster instance) the first
-stable scan requests one build, which brings the warehouse up to date with the folder.
+**A change set is built once it is stable.** The cursor remembers the scan last built successfully
+(`built`) and the scan seen at the previous tick (`seen`). A scan that differs from `built` requests a
+run only when it equals `seen`, i.e. nothing was added, grown or touched between two ticks: a file
+still being copied or written (its size or mtime moving) waits for the next tick, so a run never reads
+it half written. A scan equal to `built` requests nothing. With no cursor (a new Dagster instance) the
+first stable scan requests one build, which brings the warehouse up to date with the folder.
 
-The run key is a digest of the scan, so Dagster never launches the same change set twice.
+**A change set counts as built only when its run succeeded.** The cursor keeps the run it requested
+(`pending`: its scan and run key) until the run ends: while it is queued or running, nothing more is
+requested (files arriving meanwhile wait for it); a success makes its scan `built`; a failure (a
+model or test erroring, a lock timeout, a cancelled run) leaves `built` as it was, so the same files
+are requested again at the next tick, up to MAX_ATTEMPTS runs; after that the sensor waits for the
+files to change and says so in its skip reason.
+
+Run keys are the scan's digest and a request number that only grows (`seq`), so a retry, or a folder
+that returns to an earlier state, is a new run, while Dagster still never launches one request twice.
 """
 
 from __future__ import annotations
@@ -25,6 +33,9 @@ from pathlib import Path
 
 from customer_journey.warehouse_session import lock_path
 
+MAX_ATTEMPTS = 3  # runs of one change set before the sensor waits for the files to change
+# what a run ended as, for `decide`: None while it is queued or running (or not launched yet)
+SUCCESS, FAILURE = "success", "failure"
 TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
 
 Scan = dict[str, list[int]]
@@ -79,29 +90,69 @@ class Decision:
 
 
 def load_cursor(cursor: str | None) -> dict:
-    """The cursor as {"built": Scan | None, "seen": Scan | None}; a missing or unreadable one is empty."""
+    """The cursor as a dict with keys built, seen (Scan or None), pending ({scan, run_key} or None),
+    failed ({scan, attempts} or None) and seq (int); a missing or unreadable one is empty."""
     try:
         state = json.loads(cursor) if cursor else {}
     except json.JSONDecodeError:
         state = {}
-    return {"built": state.get("built"), "seen": state.get("seen")}
+    if not isinstance(state, dict):
+        state = {}
+    return {
+        "built": state.get("built"),
+        "seen": state.get("seen"),
+        "pending": state.get("pending"),
+        "failed": state.get("failed"),
+        "seq": int(state.get("seq") or 0),
+    }
 
 
-def decide(cursor: str | None, current: Scan) -> Decision:
-    """Whether the files in `current` call for a build, given the cursor of the previous tick."""
+def pending_run_key(cursor: str | None) -> str | None:
+    """The run key of the request still awaiting its run's end, if any."""
+    pending = load_cursor(cursor)["pending"]
+    return pending["run_key"] if pending else None
+
+
+def decide(cursor: str | None, current: Scan, pending_outcome: str | None = None) -> Decision:
+    """Whether the files in `current` call for a build, given the cursor of the previous tick and, when
+    the cursor holds a pending request, how its run ended (SUCCESS, FAILURE, or None: not ended)."""
     state = load_cursor(cursor)
-    built, seen = state["built"], state["seen"]
+    pending = state["pending"]
+    if pending is not None:
+        if pending_outcome is None:
+            state["seen"] = current
+            return Decision(
+                False, json.dumps(state), f"run {pending['run_key']} has not finished; looking again next tick"
+            )
+        if pending_outcome == SUCCESS:
+            state["built"], state["failed"] = pending["scan"], None
+        else:
+            failed = state["failed"]
+            attempts = failed["attempts"] + 1 if failed and failed["scan"] == pending["scan"] else 1
+            state["failed"] = {"scan": pending["scan"], "attempts": attempts}
+        state["pending"] = None
+    built, seen, failed = state["built"], state["seen"], state["failed"]
     if built is not None and current == built:
-        return Decision(False, json.dumps({"built": built, "seen": current}), "no new or changed raw files")
+        state["seen"] = current
+        return Decision(False, json.dumps(state), "no new or changed raw files")
     delta = changes(built, current)
     summary = ", ".join(f"{len(v)} {k}" for k, v in delta.items() if v) or "first scan"
     if current != seen:
-        return Decision(
-            False,
-            json.dumps({"built": built, "seen": current}),
-            f"raw files changed ({summary}); waiting one tick for them to settle",
-        )
-    return Decision(True, json.dumps({"built": current, "seen": current}), summary, digest(current))
+        state["seen"] = current
+        return Decision(False, json.dumps(state), f"raw files changed ({summary}); waiting one tick for them to settle")
+    if failed and failed["scan"] == current:
+        if failed["attempts"] >= MAX_ATTEMPTS:
+            return Decision(
+                False,
+                json.dumps(state),
+                f"the build of these raw files ({summary}) failed {failed['attempts']} times: see the failed "
+                "runs; the sensor tries again when the files change, or launch build_warehouse by hand",
+            )
+        summary += f"; attempt {failed['attempts'] + 1} of {MAX_ATTEMPTS} after a failed run"
+    state["seq"] += 1
+    run_key = f"{digest(current)}-{state['seq']}"
+    state["pending"] = {"scan": current, "run_key": run_key}
+    return Decision(True, json.dumps(state), summary, run_key)
 
 
 def warehouse_busy(database: Path) -> bool:

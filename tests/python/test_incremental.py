@@ -9,6 +9,8 @@ another warehouse must then hold the same rows in every incremental model.
 
 from __future__ import annotations
 
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -142,6 +144,53 @@ def test_incremental_equals_full_refresh(grown, tmp_path_factory, model):
     assert (only_incremental, only_full) == (0, 0), (
         f"{model}: {only_incremental} rows only in the incremental build, {only_full} only in the full refresh"
     )
+
+
+def _failed_tests(output: str) -> set[str]:
+    return set(re.findall(r"(?:FAIL|ERROR) \d+ (\w+) ", output))
+
+
+def test_data_tests_check_the_newest_batch(grown, tmp_path):
+    """In an incremental build the data tests on incremental models read the newest batch (unique
+    tests: its keys against the whole table); with var test_batch_only false, every row."""
+    raw, work, _ = grown
+    copy = tmp_path / "tested"
+    copy.mkdir()
+    shutil.copy(work / "warehouse.duckdb", copy / "warehouse.duckdb")
+    con = duckdb.connect(str(copy / "warehouse.duckdb"))
+    try:
+        newest = "(select max(dbt_loaded_at) from {})"
+        # an old row (an earlier batch) breaks not_null on the stitched person
+        con.execute(
+            "update intermediate.int_events_stitched set person_id = null where event_id = (select min(event_id) "
+            f"from intermediate.int_events_stitched where dbt_loaded_at < {newest.format('intermediate.int_events_stitched')})"
+        )
+        # a session of the newest batch takes the id of an older one: a duplicate key across batches
+        con.execute(
+            "update intermediate.int_sessions set session_id = (select min(session_id) from intermediate.int_sessions "
+            f"where dbt_loaded_at < {newest.format('intermediate.int_sessions')}) where session_id = (select "
+            f"min(session_id) from intermediate.int_sessions where dbt_loaded_at = {newest.format('intermediate.int_sessions')})"
+        )
+        # a row of the newest batch breaks accepted_values on the quarantine reason
+        con.execute(
+            "update intermediate.int_events_validated set quarantine_reason = 'planted' where event_id = (select "
+            "min(event_id) from intermediate.int_events_validated where dbt_loaded_at = "
+            f"{newest.format('intermediate.int_events_validated')})"
+        )
+    finally:
+        con.close()
+    tested = ["test", "--select", "int_events_stitched", "int_sessions", "int_events_validated"]
+    batch_only = run_dbt(tested, raw, copy)
+    failed = _failed_tests(batch_only.output)
+    assert "unique_int_sessions_session_id" in failed, batch_only.output[-3000:]
+    assert any(name.startswith("accepted_values_int_events_val") for name in failed), failed
+    assert "not_null_int_events_stitched_person_id" not in failed, failed
+    compiled = next((copy / "target" / "compiled").rglob("not_null_int_events_stitched_person_id.sql")).read_text()
+    assert "dbt_loaded_at = (select max(batch_stamps.dbt_loaded_at)" in compiled
+    every_row = run_dbt([*tested, "--vars", "{test_batch_only: false}"], raw, copy)
+    assert _failed_tests(every_row.output) == failed | {"not_null_int_events_stitched_person_id"}, every_row.output[
+        -3000:
+    ]
 
 
 _FULL: dict = {}

@@ -27,7 +27,7 @@ from customer_journey.ml.segmentation import (
     chosen_k,
     segmentation_run,
 )
-from customer_journey.ml.warehouse_io import to_pandas
+from customer_journey.ml.warehouse_io import relation_fingerprint, to_pandas
 
 # --- feature importance --------------------------------------------------------------------------
 
@@ -68,6 +68,37 @@ def test_feature_importance_recomputes_when_the_rows_changed():
     again, reused = feature_importance(_rows(seed=1), SelectionConfig(), stored=first)
     assert not reused and "changed" in reused.reason
     assert set(again.training_fingerprint) != set(first.training_fingerprint)
+
+
+def test_the_warehouse_fingerprint_decides_before_any_row_is_read():
+    con = duckdb.connect()
+    rows = _rows().assign(dbt_loaded_at=pd.Timestamp("2025-09-02"))
+    con.register("rows_frame", rows)
+    con.execute("create table labelled as select * from rows_frame")
+    relation = con.table("labelled")
+    fingerprint = relation_fingerprint(relation, exclude=("dbt_loaded_at",))
+    # row order and bookkeeping do not count; a changed value, a dropped row do
+    assert fingerprint == relation_fingerprint(
+        con.sql("select * exclude (dbt_loaded_at), now() as dbt_loaded_at from labelled order by random()"),
+        exclude=("dbt_loaded_at",),
+    )
+    con.execute("update labelled set noise = noise + 1e-6 where customer_id = 'c0007'")
+    changed = relation_fingerprint(con.table("labelled"), exclude=("dbt_loaded_at",))
+    assert changed != fingerprint and changed.split("-")[1] == "400"
+    assert relation_fingerprint(con.sql("select * from labelled limit 399")).split("-")[1] == "399"
+
+    reads = []
+
+    def read_rows() -> pd.DataFrame:
+        reads.append(1)
+        return to_pandas(con.table("labelled")).drop(columns="dbt_loaded_at")
+
+    first, reused = feature_importance(read_rows, SelectionConfig(), fingerprint=changed)
+    assert not reused and reads == [1] and set(first.training_fingerprint) == {changed}
+    again, reused = feature_importance(read_rows, SelectionConfig(), stored=first, fingerprint=changed)
+    assert reused and again is first and reads == [1]  # kept: no row read
+    _, reused = feature_importance(read_rows, SelectionConfig(), stored=first, fingerprint=fingerprint)
+    assert not reused and reads == [1, 1]
 
 
 def test_latest_snapshot_keeps_the_latest_date_only():

@@ -2,12 +2,21 @@
 information gain, mutual information and its permutation baseline, fill rate, correlation
 cluster, rank and whether the prediction models use it (and if not, why). Kept from the last
 build while the labelled rows hash to its training_fingerprint and the selection settings are
-the stored ones. Logic: customer_journey.ml.features."""
+the stored ones; the hash is computed in the warehouse, so a kept table costs no row transfer.
+Logic: customer_journey.ml.features."""
+
+import functools
 
 import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
-from customer_journey.ml.features import SelectionConfig, feature_importance, labelled_snapshots, latest_snapshot
+from customer_journey.ml.features import (
+    BOOKKEEPING,
+    SelectionConfig,
+    feature_importance,
+    labelled_snapshots,
+    latest_snapshot,
+)
 from customer_journey.ml.plots import feature_overview_plot
-from customer_journey.ml.warehouse_io import read_stored, to_pandas
+from customer_journey.ml.warehouse_io import read_stored, relation_fingerprint, to_pandas
 
 
 def model(dbt, session):
@@ -19,8 +28,14 @@ def model(dbt, session):
         max_dominant_share=float(dbt.config.get("max_dominant_share", 0.99)),
         permutation_repeats=int(dbt.config.get("permutation_repeats", 19)),
     )
-    rows = to_pandas(labelled_snapshots(dbt.ref("fct_customer_feature_snapshots"), dbt.ref("fct_customer_labels")))
-    table, reused = feature_importance(rows, config, stored=read_stored(session, dbt.this))
+    labelled = labelled_snapshots(dbt.ref("fct_customer_feature_snapshots"), dbt.ref("fct_customer_labels"))
+    rows = functools.cache(lambda: to_pandas(labelled))  # read only when the stored table is not kept
+    table, reused = feature_importance(
+        rows,
+        config,
+        stored=read_stored(session, dbt.this),
+        fingerprint=relation_fingerprint(labelled, exclude=BOOKKEEPING),
+    )
     if not reused:
-        feature_overview_plot(latest_snapshot(rows), table)
+        feature_overview_plot(latest_snapshot(rows()), table)
     return table

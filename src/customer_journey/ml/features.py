@@ -31,6 +31,7 @@ without dbt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -481,17 +482,27 @@ def feature_importance_table(rows: pd.DataFrame, config: SelectionConfig | None 
 
 
 def feature_importance(
-    rows: pd.DataFrame, config: SelectionConfig, stored: pd.DataFrame | None = None
+    rows: pd.DataFrame | Callable[[], pd.DataFrame],
+    config: SelectionConfig,
+    stored: pd.DataFrame | None = None,
+    fingerprint: str | None = None,
 ) -> tuple[pd.DataFrame, Decision]:
     """The `feature_importance` model: the stored table when the labelled `rows` hash to its
     training_fingerprint and it was scored with the same settings (scoring takes a while and gives
     the same answer for the same rows and settings), else `feature_importance_table` with the
-    fingerprint and settings; and the decision, reuse or not."""
-    fingerprint = training_fingerprint(rows)
+    fingerprint and settings; and the decision, reuse or not.
+
+    The dbt model passes the fingerprint computed in the warehouse (warehouse_io.relation_fingerprint)
+    and `rows` as a function that reads them: a build that reuses the stored table then transfers
+    no row at all."""
+    if fingerprint is None:
+        rows = rows() if callable(rows) else rows
+        fingerprint = training_fingerprint(rows)
     settings = config.settings()
     reuse = can_reuse_importance(stored, fingerprint, settings)
     if reuse and stored is not None:
         return stored, reuse
+    rows = rows() if callable(rows) else rows
     ranked = feature_importance_table(rows, config)
     ranked["training_fingerprint"] = fingerprint
     ranked["selection_settings"] = settings

@@ -6,6 +6,8 @@ Snowflake a Snowpark DataFrame. Models call these helpers and stay adapter-neutr
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pyarrow as pa
 
@@ -76,3 +78,40 @@ def read_stored(session, this) -> pd.DataFrame | None:
             if cursor is not session:
                 cursor.close()
     raise TypeError(f"cannot read {name} through a {type(session).__name__}")
+
+
+def relation_fingerprint(relation, exclude: tuple[str, ...] = ()) -> str:
+    """A digest of `relation`'s rows computed where they are (no row leaves the warehouse): the row
+    count and the sum of one hash per row over every column but `exclude`, floats rounded to 9
+    decimals (parallel sums differ in the last bits). Row order does not matter; the same rows
+    give the same digest on the same engine. On DuckDB and Spark; other relations are hashed in
+    pandas."""
+    if hasattr(relation, "aggregate") and hasattr(relation, "types"):  # DuckDB
+        names = [c for c in relation.columns if c not in exclude]
+        floats = {"FLOAT", "DOUBLE"}
+        parts = [
+            f'round(cast("{c}" as double), 9)' if str(t) in floats or str(t).startswith("DECIMAL") else f'"{c}"'
+            for c, t in zip(relation.columns, relation.types, strict=True)
+            if c in names
+        ]
+        count, total = relation.aggregate(
+            f"count(*), coalesce(sum(cast(hash({', '.join(parts)}) as hugeint)), 0)"
+        ).fetchall()[0]
+        return f"sql-{count}-{int(total) % 2**64:016x}"
+    if hasattr(relation, "toPandas") and hasattr(relation, "agg"):  # Spark
+        from pyspark.sql import functions as F  # noqa: N812 (pyspark's convention)
+
+        kinds = dict(relation.dtypes)
+        columns: list[Any] = [
+            F.round(F.col(c).cast("double"), 9)
+            if kinds[c] in ("float", "double") or kinds[c].startswith("decimal")
+            else F.col(c)
+            for c in relation.columns
+            if c not in exclude
+        ]
+        count, total = relation.agg(F.count(F.lit(1)), F.sum(F.xxhash64(*columns).cast("decimal(38,0)"))).first()
+        return f"sql-{count}-{int(total or 0) % 2**64:016x}"
+    from customer_journey.ml.features import training_fingerprint
+
+    frame = to_pandas(relation)
+    return training_fingerprint(frame[[c for c in frame.columns if c not in exclude]])

@@ -8,6 +8,12 @@
 
 {%- set landmark_hours = driver_landmark_hours() -%}
 {%- set candidate_pairs = driver_threshold_candidates(landmark_hours) -%}
+{%- set threshold_days_list = [] -%}
+{%- for candidate in candidate_pairs -%}
+    {%- if candidate[1] not in threshold_days_list -%}
+        {%- do threshold_days_list.append(candidate[1]) -%}
+    {%- endif -%}
+{%- endfor -%}
 {%- set alpha = var('driver_significance_level') -%}
 {%- set interval_z = var('driver_interval_z') -%}
 {%- set gap_z = var('gap_significance_z') %}
@@ -18,7 +24,9 @@ outcomes as (
     select * from {{ ref('int_funnel_step_outcomes') }}
 ),
 
-step_events as (
+{# inlined: each use reads only its own rows and columns of the table instead of storing all of
+   it first #}
+step_events as {{ inline_cte() }} (
     select * from {{ ref('int_funnel_step_events') }}
 ),
 
@@ -135,18 +143,51 @@ landmark_events as (
         and days_since_window_start < cast({{ landmark_hours }} as {{ type_double() }}) / 24
 ),
 
+{# one row per person, step and event type done (not information seeking), with how many times
+   before the landmark and before each threshold's d days. "At least n times within d days" holds
+   when at least n of them came before day d (days_since_window_start grows with event_at), so
+   counting replaces numbering every event #}
+person_event_counts as (
+    select
+        funnel_name,
+        person_id,
+        step_order,
+        is_converted,
+        event_type,
+        days_observed,
+        {%- for days in threshold_days_list %}
+            count(case when days_since_window_start < {{ days }} then 1 end) as events_within_days_{{ loop.index }},
+        {%- endfor %}
+        count(
+            case when days_since_window_start < cast({{ landmark_hours }} as {{ type_double() }}) / 24 then 1 end
+        ) as events_within_landmark
+    from step_events
+    where not is_information_seeking
+    group by 1, 2, 3, 4, 5, 6
+),
+
 person_behaviours as (
     select distinct
         funnel_name,
         person_id,
         step_order,
         is_converted,
-        case when is_information_seeking then 'information_touchpoint' else 'event_type' end as behaviour_type,
-        case
-            when is_information_seeking then coalesce(information_touchpoint, event_type)
-            else event_type
-        end as behaviour
+        'information_touchpoint' as behaviour_type,
+        coalesce(information_touchpoint, event_type) as behaviour
     from landmark_events
+    where is_information_seeking
+    union all
+    select
+        funnel_name,
+        person_id,
+        step_order,
+        is_converted,
+        'event_type' as behaviour_type,
+        event_type as behaviour
+    from person_event_counts
+    where
+        days_observed >= cast({{ landmark_hours }} as {{ type_double() }}) / 24
+        and events_within_landmark > 0
     union all
     select distinct
         funnel_name,
@@ -167,40 +208,29 @@ person_behaviours as (
     from landmark_events
 ),
 
-numbered_events as (
-    select
-        funnel_name,
-        person_id,
-        step_order,
-        is_converted,
-        event_type,
-        days_since_window_start,
-        days_observed,
-        row_number() over (
-            partition by funnel_name, person_id, step_order, event_type
-            order by event_at, event_id
-        ) as occurrence_number
-    from step_events
-    where not is_information_seeking
-),
-
 threshold_people as (
     select
-        numbered_events.funnel_name,
-        numbered_events.person_id,
-        numbered_events.step_order,
-        numbered_events.is_converted,
-        numbered_events.event_type as behaviour,
+        person_event_counts.funnel_name,
+        person_event_counts.person_id,
+        person_event_counts.step_order,
+        person_event_counts.is_converted,
+        person_event_counts.event_type as behaviour,
         threshold_candidates.threshold_count,
         threshold_candidates.threshold_days,
         threshold_candidates.landmark_hours
-    from numbered_events
+    from person_event_counts
     inner join threshold_candidates
         on
-            numbered_events.funnel_name = threshold_candidates.funnel_name
-            and numbered_events.occurrence_number = threshold_candidates.threshold_count
-            and numbered_events.days_since_window_start < threshold_candidates.threshold_days
-            and numbered_events.days_observed >= threshold_candidates.threshold_days
+            person_event_counts.funnel_name = threshold_candidates.funnel_name
+            and person_event_counts.days_observed >= threshold_candidates.threshold_days
+            {%- if threshold_days_list %}
+                and case
+                    {%- for days in threshold_days_list %}
+                        when threshold_candidates.threshold_days = {{ days }}
+                            then person_event_counts.events_within_days_{{ loop.index }}
+                    {%- endfor %}
+                end >= threshold_candidates.threshold_count
+            {%- endif %}
 ),
 
 association_counts as (
@@ -329,6 +359,8 @@ populations as (
     from outcomes
 ),
 
+{# one sort: the session's number and the step's session count share the same window, and the
+   last session is the one whose number is the count #}
 ranked_sessions as (
     select
         populations.funnel_name,
@@ -340,10 +372,11 @@ ranked_sessions as (
             partition by populations.funnel_name, populations.person_id, populations.step_order
             order by sessions.session_started_at, sessions.session_id
         ) as session_number,
-        row_number() over (
+        count(*) over (
             partition by populations.funnel_name, populations.person_id, populations.step_order
-            order by sessions.session_started_at desc, sessions.session_id desc
-        ) = 1 as is_last_session
+            order by sessions.session_started_at, sessions.session_id
+            rows between unbounded preceding and unbounded following
+        ) as session_count
     from populations
     inner join sessions
         on
@@ -357,8 +390,13 @@ ranked_sessions as (
    drop-off could follow #}
 step_sessions as (
     select
-        *,
-        count(*) over (partition by funnel_name, person_id, step_order) as step_session_count
+        funnel_name,
+        person_id,
+        step_order,
+        is_dropped,
+        session_id,
+        session_number = session_count as is_last_session,
+        session_count - 1 as step_session_count
     from ranked_sessions
     where session_number > 1
 ),
@@ -421,8 +459,10 @@ crossover as (
         exposed_people.information_touchpoint,
         count(*) as exposed_people,
         cast(sum(exposed_people.dropped_after_touchpoint) as bigint) as dropped_after_touchpoint,
-        sum(exposed_people.expected_dropped) as expected_dropped,
-        sum(exposed_people.expected_dropped * (1 - exposed_people.expected_dropped)) as null_variance
+        {# rounded past float noise: sums added in another order (parallel threads) must not flip
+           goes_with when the observed count equals the expected one (7.999999999999999 vs 8) #}
+        round(sum(exposed_people.expected_dropped), 9) as expected_dropped,
+        round(sum(exposed_people.expected_dropped * (1 - exposed_people.expected_dropped)), 9) as null_variance
     from exposed_people
     group by 1, 2, 3
 ),

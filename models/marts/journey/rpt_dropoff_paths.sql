@@ -12,6 +12,14 @@
         "var dropoff_path_element must be event_type or event_category, not '" ~ element ~ "'"
     ) }}
 {%- endif %}
+{#- a path's steps in order, each as ' > ' and the step ('' when there is none), for dbt.concat;
+    before-paths are numbered from their end, after-paths from their start -#}
+{%- set before_parts = [] -%}
+{%- set after_parts = [] -%}
+{%- for position in range(1, max_length + 1) -%}
+    {%- do before_parts.insert(0, "coalesce(" ~ dbt.concat(["' > '", 'before_element_' ~ position]) ~ ", '')") -%}
+    {%- do after_parts.append("coalesce(" ~ dbt.concat(["' > '", 'after_element_' ~ position]) ~ ", '')") -%}
+{%- endfor %}
 
 with
 
@@ -34,130 +42,175 @@ elements as (
         {%- else %}
             event_category as path_element,
         {%- endif %}
-        is_converted,
-        entered_at,
+        not is_converted and event_at > entered_at as is_after_step,
         event_at
     from step_events
 ),
 
-{# ---- before the outcome: the last steps in the window, up to converting or dropping out ---- #}
-
-before_with_previous as (
+{# Both paths come from one pass over the step's events in time order (then one over the events
+   kept). A drop-out's events after entering the step are the tail of the step's events, so the
+   previous of such an event among them is its previous among all the step's events, if that one
+   came after the entry too. (person_id leads the partition: int_funnel_step_events is stored
+   roughly in person order, which makes the sort cheaper; the partitions are the same.) #}
+with_previous as (
     select
         *,
         lag(path_element) over (
-            partition by funnel_name, person_id, step_order
+            partition by person_id, funnel_name, step_order
             order by event_at, event_id
-        ) as previous_element
+        ) as previous_element,
+        lag(is_after_step) over (
+            partition by person_id, funnel_name, step_order
+            order by event_at, event_id
+        ) as is_previous_after_step,
+        row_number() over (
+            partition by person_id, funnel_name, step_order
+            order by event_at, event_id
+        ) as event_number
     from elements
 ),
 
-before_compressed as (
+{# repeats compressed: an event is kept when its element differs from the previous event's; for
+   the path after the step, the previous event counts only if it came after the entry too #}
+compressed as (
     select
         funnel_name,
         person_id,
         step_order,
         path_element,
-        row_number() over (
-            partition by funnel_name, person_id, step_order
-            order by event_at, event_id
-        ) as step_number,
-        row_number() over (
-            partition by funnel_name, person_id, step_order
-            order by event_at desc, event_id desc
-        ) as steps_from_end
-    from before_with_previous
-    where
-        previous_element is null
-        or previous_element <> path_element
+        event_number,
+        previous_element is null or previous_element <> path_element as is_before_kept,
+        is_after_step
+        and (
+            not is_previous_after_step
+            or is_previous_after_step is null
+            or previous_element is null
+            or previous_element <> path_element
+        ) as is_after_kept
+    from with_previous
 ),
 
-before_paths as (
-    select
-        funnel_name,
-        person_id,
-        step_order,
-        {{ ordered_string_agg('path_element', 'step_number', ' > ') }} as path,
-        count(*) as path_length
-    from before_compressed
-    where steps_from_end <= {{ max_length }}
-    group by 1, 2, 3
-),
-
-{# ---- after the step: a drop-out's first steps after entering it, until the window closed ---- #}
-
-after_with_previous as (
-    select
-        *,
-        lag(path_element) over (
-            partition by funnel_name, person_id, step_order
-            order by event_at, event_id
-        ) as previous_element
-    from elements
-    where
-        not is_converted
-        and event_at > entered_at
-),
-
-after_compressed as (
+{# among the kept events: how many are left to the end (before-paths keep the last max_length),
+   and which one it is after the step (after-paths keep the first max_length) #}
+numbered as (
     select
         funnel_name,
         person_id,
         step_order,
         path_element,
-        row_number() over (
-            partition by funnel_name, person_id, step_order
-            order by event_at, event_id
-        ) as step_number
-    from after_with_previous
+        is_before_kept,
+        is_after_kept,
+        sum(case when is_before_kept then 1 else 0 end) over (
+            partition by person_id, funnel_name, step_order
+            order by event_number
+            rows between current row and unbounded following
+        ) as before_steps_from_end,
+        sum(case when is_after_kept then 1 else 0 end) over (
+            partition by person_id, funnel_name, step_order
+            order by event_number
+            rows between unbounded preceding and current row
+        ) as after_step_number
+    from compressed
     where
-        previous_element is null
-        or previous_element <> path_element
+        is_before_kept
+        or is_after_kept
 ),
 
-after_paths as (
+{# ---- before the outcome: the last steps in the window, up to converting or dropping out;
+   after the step: a drop-out's first steps after entering it, until the window closed ----
+   A path has at most max_length steps, so it is put together from its steps by position (a
+   hash aggregate) instead of sorting every person's steps again for an ordered string_agg. #}
+path_steps as (
     select
         funnel_name,
         person_id,
         step_order,
-        {{ ordered_string_agg('path_element', 'step_number', ' > ') }} as path,
-        count(*) as path_length
-    from after_compressed
-    where step_number <= {{ max_length }}
+        path_element,
+        case
+            when is_before_kept and before_steps_from_end <= {{ max_length }} then before_steps_from_end
+        end as before_position_from_end,
+        case
+            when is_after_kept and after_step_number <= {{ max_length }} then after_step_number
+        end as after_position
+    from numbered
+    where
+        (is_before_kept and before_steps_from_end <= {{ max_length }})
+        or (is_after_kept and after_step_number <= {{ max_length }})
+),
+
+path_elements as (
+    select
+        funnel_name,
+        person_id,
+        step_order,
+        {%- for position in range(max_length, 0, -1) %}
+            max(case when before_position_from_end = {{ position }} then path_element end)
+                as before_element_{{ position }},
+        {%- endfor %}
+        count(before_position_from_end) as before_path_length,
+        {%- for position in range(1, max_length + 1) %}
+            max(case when after_position = {{ position }} then path_element end) as after_element_{{ position }},
+        {%- endfor %}
+        count(after_position) as after_path_length
+    from path_steps
     group by 1, 2, 3
+),
+
+{# the steps joined by ' > ' in order; like string_agg, a null step is left out, and a path of
+   null steps only is null #}
+paths as (
+    select
+        funnel_name,
+        person_id,
+        step_order,
+        substr(nullif({{ dbt.concat(before_parts) }}, ''), 4)
+            as before_path,
+        before_path_length,
+        substr(nullif({{ dbt.concat(after_parts) }}, ''), 4)
+            as after_path,
+        after_path_length
+    from path_elements
+),
+
+outcome_paths as (
+    select
+        outcomes.funnel_name,
+        outcomes.funnel_step,
+        outcomes.step_order,
+        outcomes.is_converted,
+        paths.before_path,
+        paths.before_path_length,
+        paths.after_path,
+        paths.after_path_length
+    from outcomes
+    left join paths
+        on
+            outcomes.funnel_name = paths.funnel_name
+            and outcomes.person_id = paths.person_id
+            and outcomes.step_order = paths.step_order
 ),
 
 person_paths as (
     select
-        outcomes.funnel_name,
-        outcomes.funnel_step,
-        outcomes.step_order,
-        case when outcomes.is_converted then 'converters_before' else 'dropouts_before' end as path_group,
-        coalesce(before_paths.path, '(no events)') as path,
-        coalesce(before_paths.path_length, 0) as path_length,
-        outcomes.is_converted
-    from outcomes
-    left join before_paths
-        on
-            outcomes.funnel_name = before_paths.funnel_name
-            and outcomes.person_id = before_paths.person_id
-            and outcomes.step_order = before_paths.step_order
+        funnel_name,
+        funnel_step,
+        step_order,
+        case when is_converted then 'converters_before' else 'dropouts_before' end as path_group,
+        coalesce(before_path, '(no events)') as path,
+        coalesce(before_path_length, 0) as path_length,
+        is_converted
+    from outcome_paths
     union all
     select
-        outcomes.funnel_name,
-        outcomes.funnel_step,
-        outcomes.step_order,
+        funnel_name,
+        funnel_step,
+        step_order,
         'dropouts_after' as path_group,
-        coalesce(after_paths.path, '(no further events)') as path,
-        coalesce(after_paths.path_length, 0) as path_length,
-        outcomes.is_converted
-    from outcomes
-    left join after_paths
-        on
-            outcomes.funnel_name = after_paths.funnel_name
-            and outcomes.person_id = after_paths.person_id
-            and outcomes.step_order = after_paths.step_order
-    where not outcomes.is_converted
+        coalesce(after_path, '(no further events)') as path,
+        coalesce(after_path_length, 0) as path_length,
+        is_converted
+    from outcome_paths
+    where not is_converted
 ),
 
 path_counts as (

@@ -1,11 +1,8 @@
 """One row per customer feature: the reason it is excluded (constant, near-constant, mostly null),
 information gain, mutual information and its permutation baseline, fill rate, correlation
 cluster, rank and whether the prediction models use it (and if not, why). Kept from the last
-build while the labelled rows hash to its training_fingerprint and the selection settings are
-the stored ones; the hash is computed in the warehouse, so a kept table costs no row transfer.
-Logic: customer_journey.ml.features."""
-
-import functools
+build while the labelled rows hash to its training_fingerprint (computed in the warehouse: a kept
+table reads no row) and the selection settings are the stored ones. Logic: customer_journey.ml.features."""
 
 import customer_journey.ml  # noqa: F401  (first: loads scikit-learn once, see the package)
 from customer_journey.ml.features import (
@@ -16,7 +13,7 @@ from customer_journey.ml.features import (
     latest_snapshot,
 )
 from customer_journey.ml.plots import feature_overview_plot
-from customer_journey.ml.warehouse_io import read_stored, relation_fingerprint, to_pandas
+from customer_journey.ml.warehouse_io import lazy_pandas, read_stored, relation_fingerprint
 
 
 def model(dbt, session):
@@ -29,7 +26,7 @@ def model(dbt, session):
         permutation_repeats=int(dbt.config.get("permutation_repeats", 19)),
     )
     labelled = labelled_snapshots(dbt.ref("fct_customer_feature_snapshots"), dbt.ref("fct_customer_labels"))
-    rows = functools.cache(lambda: to_pandas(labelled))  # read only when the stored table is not kept
+    rows = lazy_pandas(labelled)  # read only when the stored table is not kept
     table, reused = feature_importance(
         rows,
         config,

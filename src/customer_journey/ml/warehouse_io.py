@@ -6,6 +6,8 @@ Snowflake a Snowpark DataFrame. Models call these helpers and stay adapter-neutr
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -54,6 +56,12 @@ def to_pandas(relation, columns: list[str] | None = None) -> pd.DataFrame:
     # column by column, freeing the Arrow buffers as they are converted: the peak stays near one
     # copy of the data instead of two (a million customers' snapshots are GiBs)
     return table.to_pandas(split_blocks=True, self_destruct=True)
+
+
+def lazy_pandas(relation, columns: list[str] | None = None) -> Callable[[], pd.DataFrame]:
+    """A function returning `to_pandas(relation, columns)`, read at its first call and kept: for a
+    model that may keep its stored table and then needs no row at all."""
+    return functools.cache(lambda: to_pandas(relation, columns))
 
 
 def read_stored(session, this) -> pd.DataFrame | None:

@@ -97,3 +97,13 @@ class Plugin(BasePlugin):
 
     def configure_cursor(self, cursor) -> None:
         set_salt(cursor)
+
+
+def release_build_locks() -> None:
+    """Drop the build locks this process holds. For a process that runs dbt several times in turn
+    (dbt's programmatic `dbtRunner`, as the tests do): the CLI's exit drops them; call this after each
+    invocation instead, once dbt has closed the warehouse."""
+    for handle in Plugin._locks.values():
+        if handle is not None:
+            handle.close()
+    Plugin._locks.clear()

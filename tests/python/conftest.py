@@ -6,8 +6,11 @@ temporary directory, never into the repository's warehouse/.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import gc
 import hashlib
+import io
 import os
 import pprint
 import shutil
@@ -21,6 +24,7 @@ import duckdb
 import pytest
 
 from customer_journey.synth import SynthConfig, generate
+from customer_journey.warehouse_session import release_build_locks
 
 REPO = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -38,7 +42,9 @@ class DbtResult:
 
 
 def dbt_env(raw_path: Path, work: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a dbt run on `raw_path` with the warehouse, models and assets under `work`."""
+    """The environment of a dbt run on `raw_path` with the warehouse, models and assets under `work`.
+    The Python models draw no charts (CJ_CHARTS=off, about 10 s of CPU a build) unless `extra_env`
+    asks: the e2e build draws them for the docs tests, and the chart code has tests of its own."""
     return {
         **os.environ,
         "CJ_RAW_PATH": str(raw_path),
@@ -48,6 +54,7 @@ def dbt_env(raw_path: Path, work: Path, extra_env: dict[str, str] | None = None)
         "CJ_ASSETS_DIR": str(work / "assets"),
         "CJ_PII_SALT": os.environ.get("CJ_PII_SALT") or "test-salt-0123456789",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "CJ_CHARTS": "off",
         **(extra_env or {}),
     }
 
@@ -66,20 +73,57 @@ def run_dbt(
     work.mkdir(parents=True, exist_ok=True)
     if args[:1] == ["build"] and not with_unit_tests and "unit_test" not in " ".join(args):
         args = [*args, "--exclude-resource-type", "unit_test"]
+    if args[:1] in (["build"], ["run"], ["seed"], ["test"]) and "--write-json" not in args:
+        args = [*args, "--no-write-json"]  # manifest.json and run_results.json: ~1 s a run, read by no test
     env = dbt_env(raw_path, work, extra_env)
     if "--vars" not in args:  # other vars than the kept state's: dbt would parse in full anyway
         prime_partial_parse(work / "target", env)
-    proc = subprocess.run(
-        [DBT, *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if proc.returncode == 0 and "--vars" not in args:
+    args = [*args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    if os.environ.get("CJ_TEST_DBT_SUBPROCESS") == "1":
+        proc = subprocess.run([DBT, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+        result = DbtResult(proc.returncode, proc.stdout + proc.stderr)
+    else:
+        result = _invoke_in_process(args, env)
+    if result.returncode == 0 and "--vars" not in args:
         keep_partial_parse(work / "target", env)
-    return DbtResult(proc.returncode, proc.stdout + proc.stderr)
+    return result
+
+
+def _invoke_in_process(args: list[str], env: dict[str, str]) -> DbtResult:
+    """`dbt <args>` in this process (dbt's programmatic runner), as the CLI would run it in the repo
+    with `env` as its environment: what it prints, and the CLI's exit code (0 ok, 1 failures,
+    2 an error). dbt, scikit-learn and matplotlib are then imported once per test worker, not once
+    per build (about 5 s a run). CJ_TEST_DBT_SUBPROCESS=1 runs each in its own process instead."""
+    from dbt.cli.main import dbtRunner
+
+    saved_env, saved_cwd, out = dict(os.environ), os.getcwd(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(REPO)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            outcome = dbtRunner().invoke(args)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
+        _close_warehouse()
+    if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
+        print(f"{type(outcome.exception).__name__}: {outcome.exception}", file=out)
+    return DbtResult(0 if outcome.success else 2 if outcome.exception is not None else 1, out.getvalue())
+
+
+def _close_warehouse() -> None:
+    """Close the DuckDB file dbt-duckdb keeps open in this process and drop its build lock, as the
+    CLI's exit would: the test then reads it, or another process (a subprocess dbt, the CLI) builds."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if env is not None:
+        env.close()
+    gc.collect()
+    release_build_locks()
 
 
 # --- parse once per test run --------------------------------------------------------------------
@@ -215,7 +259,7 @@ def e2e_warehouse(e2e_data, tmp_path_factory) -> Path:
     test run. Tests read it (read-only) or copy it: none may write into it or its directory."""
 
     def build(work: Path) -> None:
-        result = run_dbt(["build"], e2e_data, work, with_unit_tests=True)
+        result = run_dbt(["build"], e2e_data, work, {"CJ_CHARTS": "on"}, with_unit_tests=True)
         assert result.returncode == 0, result.output[-6000:]
         assert "WARN=0" in result.output, result.output[-6000:]
 

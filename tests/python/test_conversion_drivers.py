@@ -497,3 +497,20 @@ def test_charts_are_written(draw, frame, name, tmp_path, monkeypatch):
 def test_charts_name_the_missing_columns():
     with pytest.raises(ValueError, match="share_of_dropouts"):
         conversion_drivers_plot(_small_drivers().drop(columns="share_of_dropouts"))
+
+
+def test_charts_off_draws_nothing_and_a_wrong_setting_is_named(tmp_path, monkeypatch):
+    from customer_journey.ml.journey_charts import report_charts
+
+    monkeypatch.setenv("CJ_ASSETS_DIR", str(tmp_path / "assets"))
+    monkeypatch.setenv("CJ_CHARTS", "off")
+    assert conversion_drivers_plot(_small_drivers()) is None
+    charts = report_charts({"rpt_conversion_drivers": _small_drivers(), "rpt_dropoff_paths": _small_paths()})
+    assert charts.empty and list(charts.columns) == ["chart_file", "source_model", "source_rows"]
+    assert not list((tmp_path / "assets").glob("*.png"))
+    monkeypatch.setenv("CJ_CHARTS", "no")
+    with pytest.raises(ValueError, match="CJ_CHARTS is 'no'"):
+        dropoff_paths_plot(_small_paths())
+    monkeypatch.setenv("CJ_CHARTS", "on")
+    charts = report_charts({"rpt_conversion_drivers": _small_drivers(), "rpt_dropoff_paths": _small_paths()})
+    assert sorted(charts.chart_file) == ["conversion_drivers.png", "dropoff_paths.png"]

@@ -279,12 +279,15 @@ def data_driven_attribution(frame: pd.DataFrame, max_channels: int) -> pd.DataFr
     return table.sort_values(["attribution_model", "channel"]).reset_index(drop=True)
 
 
-def attribution_plot(data_driven: pd.DataFrame, rule_based: pd.DataFrame) -> Path:
+def attribution_plot(data_driven: pd.DataFrame, rule_based: pd.DataFrame) -> Path | None:
     """Conversions credited to each channel under every attribution model (rule_based:
-    rpt_channel_attribution's attribution_model, channel, credited_conversions), grouped bars."""
-    import matplotlib.pyplot as plt
+    rpt_channel_attribution's attribution_model, channel, credited_conversions), grouped bars;
+    None, undrawn, with CJ_CHARTS=off."""
+    from customer_journey.ml.plots import assets_dir, charts_on
 
-    from customer_journey.ml.plots import assets_dir
+    if not charts_on():
+        return None
+    import matplotlib.pyplot as plt
 
     credits = pd.concat(
         [

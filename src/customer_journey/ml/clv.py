@@ -50,7 +50,7 @@ from customer_journey.ml.baselines import (  # noqa: E402
     parameters_at_bounds,
     probability_alive,
 )
-from customer_journey.ml.plots import assets_dir  # noqa: E402
+from customer_journey.ml.plots import assets_dir, chart  # noqa: E402
 
 CALIBRATION, ALL_DATA = "calibration", "all_data"
 OK, REFUSED, FAILED = "ok", "refused", "failed"
@@ -644,6 +644,7 @@ def validation_table(histories: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFram
     return typed(table, VALIDATION_SCHEMA)
 
 
+@chart
 def validation_plot(table: pd.DataFrame, fits: pd.DataFrame) -> Path:
     """Predicted and actual holdout revenue (or purchases) by decile of the prediction; a refused or
     failed calibration fit's reason as the title. Saved as clv_validation.png in the assets folder."""

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from customer_journey.ml.plots import assets_dir  # noqa: E402
+from customer_journey.ml.plots import assets_dir, chart, charts_on  # noqa: E402
 
 DRIVER_COLUMNS = (
     "funnel_name",
@@ -67,6 +67,7 @@ def _empty(name: str, title: str) -> Path:
     return _save(fig, name)
 
 
+@chart
 def conversion_drivers_plot(frame: pd.DataFrame, funnel: str = "journey_stages", top: int = 8) -> Path:
     """One panel per step of `funnel` (the first funnel of the frame when it is absent): the step's
     `top` behaviours by driver_rank, step events left out, each as the share of converters (green)
@@ -108,6 +109,7 @@ def conversion_drivers_plot(frame: pd.DataFrame, funnel: str = "journey_stages",
     return _save(fig, "conversion_drivers")
 
 
+@chart
 def dropoff_paths_plot(frame: pd.DataFrame, funnel: str = "journey_stages", top: int = 5) -> Path:
     """A grid: one row per step of `funnel` (the first funnel of the frame when it is absent), one
     column per path group (converters before converting, drop-outs before leaving, drop-outs after
@@ -141,7 +143,7 @@ def report_charts(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     chart: its file under the assets folder, the report and the report rows drawn."""
     from customer_journey.ml.lifecycle_charts import lifecycle_plot, revenue_retention_plot, stickiness_plot
 
-    drawers: dict[str, Callable[[pd.DataFrame], Path]] = {
+    drawers: dict[str, Callable[[pd.DataFrame], Path | None]] = {
         "rpt_conversion_drivers": conversion_drivers_plot,
         "rpt_dropoff_paths": dropoff_paths_plot,
         "rpt_lifecycle": lifecycle_plot,
@@ -151,8 +153,16 @@ def report_charts(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     unknown = sorted(set(frames) - set(drawers))
     if unknown:
         raise ValueError(f"no chart is defined for {unknown}; charts exist for {sorted(drawers)}")
-    rows = [
-        {"chart_file": drawers[report](frame).name, "source_model": report, "source_rows": len(frame)}
-        for report, frame in frames.items()
-    ]
+    if not charts_on():  # CJ_CHARTS=off: nothing drawn, no rows
+        return pd.DataFrame(
+            {
+                "chart_file": pd.Series(dtype="string"),
+                "source_model": pd.Series(dtype="string"),
+                "source_rows": pd.Series(dtype="int64"),
+            }
+        )
+    rows = []
+    for report, frame in frames.items():
+        drawn = drawers[report](frame)  # charts are on: a file
+        rows.append({"chart_file": drawn.name if drawn else None, "source_model": report, "source_rows": len(frame)})
     return pd.DataFrame(rows, columns=["chart_file", "source_model", "source_rows"])

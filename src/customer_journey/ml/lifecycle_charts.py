@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
-from customer_journey.ml.plots import assets_dir  # noqa: E402
+from customer_journey.ml.plots import assets_dir, chart  # noqa: E402
 
 GRAINS = ("week", "month")
 QUICK_RATIO_TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
@@ -59,6 +59,7 @@ def _period_labels(starts: pd.Series, grain: str) -> list[str]:
     return [pd.Timestamp(s).strftime(fmt) for s in starts]
 
 
+@chart
 def lifecycle_plot(frame: pd.DataFrame) -> Path:
     """Growth accounting from rpt_lifecycle, one panel per grain: new, resurrected and returning
     customers up, dormant (lost this period) down, the quick ratio on the right axis; partial
@@ -103,6 +104,7 @@ def lifecycle_plot(frame: pd.DataFrame) -> Path:
     return _save(fig, "lifecycle_overview")
 
 
+@chart
 def stickiness_plot(frame: pd.DataFrame) -> Path:
     """From rpt_stickiness: the stickiness ratio (DAU/WAU, DAU/MAU) per period, and the share of
     active customers by active days in the latest complete period of each grain."""
@@ -143,6 +145,7 @@ def _pooled(rows: pd.DataFrame) -> pd.DataFrame:
     return pooled.reset_index()
 
 
+@chart
 def revenue_retention_plot(frame: pd.DataFrame, breakdown: str = "acquisition_channel") -> Path:
     """From rpt_revenue_retention: net revenue retention by cohort month x months since (dimension
     all), pooled customer vs revenue retention curves, and pooled net revenue retention by

@@ -46,9 +46,17 @@ lint: setup
 	$(BIN)/python -m customer_journey.reference_docs --check
 	env $$([ -t 1 ] || echo COLUMNS=200) $(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml --show-all-failures
 
-test: setup lint browser
+# lint runs beside pytest at the lowest CPU priority (nice 19), so it takes only the CPU the tests'
+# dbt builds leave idle (their single-threaded Python stretches); its output, in target/lint.log, is
+# printed after pytest's, and either failing fails the target
+test: setup browser
+	@echo "==> lint in the background, niced (ruff, mypy, sqlfluff, project checks, reference docs, dbt-bouncer)"
 	@echo "==> pytest on 2 workers (a file per worker at a time): the dbt builds make it take about 14 minutes on 2 cores"
-	$(WITH_SALT) $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+	@mkdir -p target; rm -f target/lint.rc; \
+	( nice -n 19 $(MAKE) --no-print-directory lint > target/lint.log 2>&1; echo $$? > target/lint.rc ) & \
+	$(WITH_SALT) $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15; tests=$$?; \
+	wait; echo "==> lint (exit $$(cat target/lint.rc)):"; cat target/lint.log; \
+	[ "$$tests" = 0 ] && [ "$$(cat target/lint.rc)" = 0 ]
 
 # the docs test's headless browser: Debian's chromium, installed once
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -12,7 +12,9 @@ from conftest import run_dbt
 from customer_journey.warehouse_session import acquire_build_lock, lock_path
 
 
-def test_a_second_build_fails_fast_naming_the_lock_holder(tmp_path, e2e_data):
+def test_a_second_build_fails_fast_naming_the_lock_holder(tmp_path, e2e_data, monkeypatch):
+    # dbt as the CLI runs it, a process of its own: the lock records that process's command line
+    monkeypatch.setenv("CJ_TEST_DBT_SUBPROCESS", "1")
     work = tmp_path / "work"
     work.mkdir()
     holder = acquire_build_lock(work / "warehouse.duckdb")

@@ -79,7 +79,7 @@ def run_dbt(
     if "--vars" not in args:  # other vars than the kept state's: dbt would parse in full anyway
         prime_partial_parse(work / "target", env)
     args = [*args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    if os.environ.get("CJ_TEST_DBT_SUBPROCESS") == "1":
+    if env.get("CJ_TEST_DBT_SUBPROCESS") == "1":  # from the environment or `extra_env`
         proc = subprocess.run([DBT, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
         result = DbtResult(proc.returncode, proc.stdout + proc.stderr)
     else:

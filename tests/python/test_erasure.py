@@ -55,7 +55,10 @@ IGNORED = {"dbt_loaded_at", "rfm_recency_score", "rfm_frequency_score", "rfm_mon
 
 
 def _build(raw, work, *args: str) -> None:
-    result = run_dbt(["build", *SELECT, *args], raw, work)
+    # a process per build: once in two runs in the test process (2026-12-02) the grown warehouse held
+    # one customer's sessions twice in its snapshots (C0000190: 4 sessions, 32 events; 2 and 16 after
+    # the erasure rebuilt them); not seen with a process per build. Open in issue #22's note.
+    result = run_dbt(["build", *SELECT, *args], raw, work, {"CJ_TEST_DBT_SUBPROCESS": "1"})
     assert result.returncode == 0, result.output[-4000:]
     assert "WARN=0" in result.output, result.output[-4000:]
 

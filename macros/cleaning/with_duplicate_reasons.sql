@@ -1,5 +1,5 @@
 {#- Adds quarantine_reason to a CTE's rows: row-level reason, else exact or key duplicate. -#}
-{% macro with_duplicate_reasons(from_cte, key_columns, order_by, duplicate_reason) -%}
+{% macro with_duplicate_reasons(from_cte, key_columns, order_by, duplicate_reason, tie_breakers=[]) -%}
     {#- keys held by more than one row (valid or not: a superset, so this
         needs only the key columns) -#}
     {%- set repeated_keys -%}
@@ -15,6 +15,7 @@
     {%- set window -%}
         partition by {% for column in key_columns %}{{ from_cte }}.{{ column }}, {% endfor %}{{ from_cte }}.row_reason is null
         order by {{ from_cte }}.{{ order_by }}, {{ from_cte }}.row_fingerprint
+            {%- for column in tie_breakers %}, {{ from_cte }}.{{ column }}{% endfor %}
     {%- endset -%}
     select
         {{ from_cte }}.*,

@@ -27,9 +27,9 @@
         {% do files_by_table.update({table.name: found.listed}) %}
         {% set file_list = "['" ~ found.files | map('replace', "'", "''") | join("', '") ~ "']" %}
         {% if found.format == 'parquet' %}
-            {% set reader = "read_parquet(" ~ file_list ~ ", union_by_name = true, hive_partitioning = false)" %}
+            {% set reader = "read_parquet(" ~ file_list ~ ", union_by_name = true, hive_partitioning = false, filename = '_source_file', file_row_number = true)" %}
         {% elif found.format == 'csv' %}
-            {% set reader = "read_csv(" ~ file_list ~ ", header = true, all_varchar = true, union_by_name = true, hive_partitioning = false)" %}
+            {% set reader = "read_csv(" ~ file_list ~ ", header = true, all_varchar = true, union_by_name = true, hive_partitioning = false, filename = '_source_file')" %}
         {% endif %}
 
         {% if found.format is none and table.required %}
@@ -50,11 +50,17 @@
             {% for column in table.columns %}
                 {% do select_list.append('cast(null as ' ~ column.type ~ ') as ' ~ adapter.quote(column.name)) %}
             {% endfor %}
+            {% do select_list.extend(['cast(null as varchar) as _source_file', 'cast(null as bigint) as _source_row']) %}
             {% set view_sql = 'select ' ~ select_list | join(', ') ~ ' where false' %}
             {% do log("raw." ~ table.name ~ ": no files under " ~ folder ~ "/ (optional): empty view", info=true) %}
         {% else %}
-            {% set described = run_query('describe select * from ' ~ reader) %}
+            {% set described = run_query('describe select * exclude (_source_file' ~ (', file_row_number' if found.format == 'parquet' else '') ~ ') from ' ~ reader) %}
             {% do select_list.extend(raw_contract_columns(table, described.columns[0].values(), found.format ~ " files under '" ~ folder ~ "'")) %}
+            {# where each row comes from: int_events_validated skips the files it has read
+               that hold no row of its lookback window (raw_files_to_read) #}
+            {% do select_list.append('_source_file') %}
+            {% do select_list.append('file_row_number as _source_row' if found.format == 'parquet'
+                                     else 'cast(null as bigint) as _source_row') %}
             {% set view_sql = 'select ' ~ select_list | join(', ') ~ ' from ' ~ reader %}
         {% endif %}
         {% do run_query('create or replace view ' ~ relation ~ ' as ' ~ view_sql) %}
@@ -72,6 +78,7 @@
         {% set reader = 'parquet.`' ~ folder ~ '`' %}
         {% set described = run_query('describe query select * from ' ~ reader) %}
         {% set select_list = raw_contract_columns(table, described.columns[0].values(), "folder '" ~ folder ~ "'") %}
+        {% do select_list.extend(['input_file_name() as _source_file', 'cast(null as bigint) as _source_row']) %}
         {% do run_query('create or replace view ' ~ table.schema ~ '.' ~ table.identifier
             ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) %}
     {% endfor %}

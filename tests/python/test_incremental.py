@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -144,6 +145,47 @@ def test_incremental_equals_full_refresh(grown, tmp_path_factory, model):
     assert (only_incremental, only_full) == (0, 0), (
         f"{model}: {only_incremental} rows only in the incremental build, {only_full} only in the full refresh"
     )
+
+
+def _skipped_raw_files(raw, warehouse_dir, lookback_days: int) -> set[str]:
+    """The raw files the next incremental build of int_events_validated leaves out of its scan,
+    from its compiled SQL."""
+    vars_ = f"{{incremental_lookback_days: {lookback_days}}}"
+    result = run_dbt(["compile", "--select", "int_events_validated", "--vars", vars_], raw, warehouse_dir)
+    assert result.returncode == 0, result.output[-3000:]
+    sql = next((warehouse_dir / "target" / "compiled").rglob("int_events_validated.sql")).read_text()
+    found = re.search(r"source_file not in \(([^)]*)\)", sql)
+    return set(re.findall(r"'((?:[^']|'')*)'", found.group(1))) if found else set()
+
+
+def test_raw_files_read_before_and_outside_the_window_are_skipped(grown, tmp_path):
+    """An incremental build leaves out the raw files it read before that hold no row of its
+    window (they lose it no row), reads the others, and reads a file modified since again."""
+    raw, work, _ = grown
+    copy = tmp_path / "planned"
+    copy.mkdir()
+    shutil.copy(work / "warehouse.duckdb", copy / "warehouse.duckdb")
+    # a one-day window, so some older files hold none of it (with the default four days all do)
+    skipped = _skipped_raw_files(raw, copy, lookback_days=1)
+    con = duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True)
+    try:
+        window = (
+            "(event_at is null or event_at >= (select max(event_at) - interval 1 day "
+            "from intermediate.int_events_validated where row_reason is null))"
+        )
+        in_window = dict(
+            con.execute(
+                f"select source_file, count(case when {window} then 1 end) from staging.stg_raw__events group by 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert skipped and skipped < set(in_window), (skipped, in_window)
+    assert {file: in_window[file] for file in skipped} == dict.fromkeys(skipped, 0)
+    # a file written again after the build read it is no longer trusted: read again, by the window
+    touched = sorted(skipped)[0]
+    Path(touched).touch()
+    assert _skipped_raw_files(raw, copy, lookback_days=1) == skipped - {touched}
 
 
 def _failed_tests(output: str) -> set[str]:

@@ -25,7 +25,9 @@ renamed as (
             {{ number_problem('search_results_count', 'integer') }}
         ) as value_problem,
         {{ row_fingerprint(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as row_fingerprint,
-        {{ raw_values_json(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as raw_values
+        {{ raw_values_json(['event_id', 'event_at', 'anonymous_id', 'customer_id', 'event_type', 'channel', 'device', 'page_path', 'product_id', 'search_query', 'search_results_count', 'utm_source', 'utm_medium', 'utm_campaign']) }} as raw_values,
+        _source_file as source_file,
+        _source_row as source_row
     from source
 ),
 

@@ -74,6 +74,22 @@ def _generate(customers: int, seed: int, days: int) -> Path:
     return out
 
 
+def _commit() -> str | None:
+    """The commit measured (`git describe --dirty`), or None outside a git checkout."""
+    try:
+        with subprocess.Popen(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=REPO,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        ) as git:
+            described = git.communicate()[0].strip()
+    except OSError:
+        return None
+    return described if git.returncode == 0 and described else None
+
+
 def _env(raw: Path, work: Path) -> dict:
     return {
         **os.environ,
@@ -265,10 +281,7 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
         progress.set(phase="", done=len(runs))
     progress.finish()
     out = REPO / "bench" / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    commit = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True
-    ).stdout.strip()
-    out.write_text(json.dumps({"machine": machine, "commit": commit or None, "runs": runs}, indent=2))
+    out.write_text(json.dumps({"machine": machine, "commit": _commit(), "runs": runs}, indent=2))
     print("\nslowest models at the largest size:")
     for name, seconds in sorted(runs[-1]["full"]["model_seconds"].items(), key=lambda kv: -kv[1])[:8]:
         print(f"  {name:32s} {seconds:7.1f} s")

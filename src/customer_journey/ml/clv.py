@@ -17,7 +17,8 @@ A purchase is a day with a completed order (int_customer_purchase_histories sums
 in the BTYD literature's daily transaction summaries. A fit is `refused` when the data cannot
 support it (no buyers, fewer repeat buyers than var clv_min_repeat_buyers, no prices, no holdout)
 and `failed` when the optimiser did not converge, ended at a bound of its search (the data does not
-identify the parameter) or the fit has no finite mean purchase value (q <= 1): the tables then hold
+identify the parameter), the repeat buyers' average values have no spread (the same: not identified)
+or the fit has no finite mean purchase value (q <= 1): the tables then hold
 no number from it, and `clv_model_fits` says why.
 
 Two fits: `calibration` on the days before the holdout (the last third of the data span, at most a
@@ -380,6 +381,14 @@ def _fit_values(buyers: pd.DataFrame, x: np.ndarray, m: np.ndarray, settings: Cl
             f"fewer than var clv_min_repeat_buyers ({settings.min_repeat_buyers})"
         )
         return {"value_status": REFUSED, "value_reason": reason}
+    if np.ptp(m) <= 1e-9 * np.max(np.abs(m)):
+        # no spread between customers: the likelihood rises without end as p and q grow, and where the
+        # optimiser stops (at the bound, or earlier on a flat slope) depends on the machine's arithmetic
+        reason = (
+            f"every repeat buyer's average purchase value {when} is {m[0]:.6g}: with no spread between "
+            "customers the Gamma-Gamma parameters are not identified"
+        )
+        return {"value_status": FAILED, "value_reason": reason}
     try:
         fit = fit_gamma_gamma(x, m)
     except ValueError as error:

@@ -258,6 +258,12 @@ def _run(args: argparse.Namespace, progress: Progress) -> int:
                 [sys.executable, "-m", "customer_journey.synth", "--append-days", "1", "--out", str(copy), "--quiet"],
                 check=True,
             )
+        # a scheduled daily build keeps its target directory: it reuses the parse of the unchanged
+        # project (dbt's partial_parse.msgpack) instead of parsing all of it again (14 s here)
+        parsed = work / "target-full" / "partial_parse.msgpack"
+        if parsed.exists():
+            (work / "target-after-one-day").mkdir(exist_ok=True)
+            shutil.copy2(parsed, work / "target-after-one-day")
         with _step(progress, size, "build after one day"):
             after_day = _build(copy, work, "after-one-day")
         run = {"customers": size, "full": full, "after_one_day": after_day}

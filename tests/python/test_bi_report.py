@@ -156,11 +156,14 @@ def test_a_report_page_renders_the_marts(browser, server, db, name):
         """async (n) => {
             const db = window[Symbol.for('EVIDENCE_QUERY_ENGINE')];
             if (!db) return false;
-            const c = await db.connect();
+            // connect() throws "duckdb is not initialized" until the WASM engine has started:
+            // that is "not yet", so it is inside the try
+            let c = null;
             try {
+                c = await db.connect();
                 const r = await c.query("select count(*)::int as n from information_schema.tables where table_schema = 'warehouse'");
                 return r.toArray()[0].n === n;
-            } catch (e) { return false; } finally { await c.close(); }
+            } catch (e) { return false; } finally { if (c) await c.close(); }
         }""",
         arg=len(SOURCES),
         timeout=60_000,

@@ -32,6 +32,8 @@ INCREMENTAL_MODELS = [
     "intermediate.int_sessions",
     "marts.fct_sessions",
     "marts.fct_customer_feature_snapshots",
+    "intermediate.int_funnel_step_events",
+    "intermediate.int_funnel_step_paths",
 ]
 # bookkeeping columns that may differ between equal data
 IGNORED = {"dbt_loaded_at"}

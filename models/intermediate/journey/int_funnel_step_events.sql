@@ -1,10 +1,28 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized=event_materialization(),
+        incremental_strategy='replace_where',
+        replace_keys=['person_id'],
+        on_schema_change='append_new_columns',
+        pre_hook=[
+            "{{ erase_from_incremental(person_id='person_id') }}",
+            "{{ erase_from_incremental(person_id='person_id', source='bot_visitors') }}",
+        ],
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} as stored where not exists (select 1 from "
+            ~ "{{ ref('int_funnel_step_outcomes') }} as outcomes where outcomes.funnel_name = stored.funnel_name"
+            ~ " and outcomes.person_id = stored.person_id and outcomes.step_order = stored.step_order){% endif %}"
+        ],
+    )
+}}
 
 {#
     One row per funnel x person x step (int_funnel_step_outcomes) x event inside the step's
     window: what the person did before converting or dropping out. Shared by
-    rpt_conversion_drivers and rpt_dropoff_paths (a table: both read it several times).
-    Doc block int_funnel_step_events.
+    rpt_conversion_drivers and rpt_dropoff_paths. Incremental per person: a build recomputes the
+    people whose events were (re)loaded since the last one and those with a step outcome not
+    stored yet (a window that closed, an order that moved a stage); the post-hook drops the rows of
+    outcomes gone. Doc block int_funnel_step_events.
 #}
 
 with
@@ -13,8 +31,33 @@ outcomes as (
     select * from {{ ref('int_funnel_step_outcomes') }}
 ),
 
+{% if is_incremental() %}
+    {# a stored table from before dbt_loaded_at (null) recomputes everyone once #}
+    touched_persons as (
+        select reloaded.person_id
+        from {{ ref('int_events_sessionized') }} as reloaded
+        where reloaded.dbt_loaded_at > coalesce({{ last_loaded_at() }}, cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        union
+        select new_outcomes.person_id
+        from outcomes as new_outcomes
+        where not exists (
+            select 1 from {{ this }} as stored
+            where
+                stored.funnel_name = new_outcomes.funnel_name
+                and stored.person_id = new_outcomes.person_id
+                and stored.step_order = new_outcomes.step_order
+                and stored.is_converted = new_outcomes.is_converted
+                and stored.entered_at = new_outcomes.entered_at
+                and stored.days_observed = new_outcomes.days_observed
+        )
+    ),
+{% endif %}
+
 events as (
     select * from {{ ref('int_events_sessionized') }}
+    {% if is_incremental() %}
+        where person_id in (select touched_persons.person_id from touched_persons)
+    {% endif %}
 ),
 
 final as (
@@ -35,7 +78,8 @@ final as (
         events.is_information_seeking,
         outcomes.is_converted,
         outcomes.entered_at,
-        events.event_at
+        events.event_at,
+        {{ loaded_at() }} as dbt_loaded_at
     from outcomes
     inner join events
         on

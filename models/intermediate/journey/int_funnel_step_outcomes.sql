@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     One row per funnel x person x step entered that has a next step, whose window lies inside
     the data: converted or dropped out, the window the conversion-driver and drop-off-path

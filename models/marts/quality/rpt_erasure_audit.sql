@@ -12,6 +12,8 @@
     ref('int_sessions'),
     ref('int_customer_daily_activity'),
     ref('fct_customer_feature_snapshots'),
+    ref('int_funnel_step_events'),
+    ref('int_funnel_step_paths'),
 ] -%}
 
 with

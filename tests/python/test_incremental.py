@@ -337,3 +337,30 @@ def test_builds_killed_at_five_points_end_equal_to_a_full_refresh(tmp_path):
         assert (only_incremental, only_full) == (0, 0), (
             f"{model} after the killed builds: {only_incremental}/{only_full}"
         )
+
+
+def test_changed_path_settings_recompute_every_persons_paths(grown, tmp_path):
+    """int_funnel_step_paths keeps each person's paths between builds: when the path settings
+    change, an incremental build must rebuild everyone's (path_settings differs), not only the
+    people with new events, and so equal a full refresh with the new settings."""
+    raw, work, _ = grown
+    vars_ = ["--vars", "{path_max_length: 2, dropoff_path_element: event_category}"]
+    select = ["--select", "int_funnel_step_paths", "--exclude-resource-type", "test"]
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    for copy in (incremental, full):
+        copy.mkdir()
+        shutil.copy(work / "warehouse.duckdb", copy / "warehouse.duckdb")
+    assert run_dbt(["build", *select, *vars_], raw, incremental).returncode == 0
+    assert run_dbt(["build", *select, *vars_, "--full-refresh"], raw, full).returncode == 0
+    model = "intermediate.int_funnel_step_paths"
+    only_incremental, only_full, rows = _differences(incremental / "warehouse.duckdb", full / "warehouse.duckdb", model)
+    assert rows > 0
+    assert (only_incremental, only_full) == (0, 0)
+    con = duckdb.connect(str(incremental / "warehouse.duckdb"), read_only=True)
+    try:
+        settings, longest = con.execute(
+            f"select list(distinct path_settings), max(before_path_length) from {model}"
+        ).fetchone()
+    finally:
+        con.close()
+    assert settings == ["event_category|2"] and longest == 2

@@ -44,6 +44,7 @@ SELECT = [
     "+fct_customer_feature_snapshots",
     "+fct_sessions",
     "+int_funnel_step_paths",
+    "+int_journey_paths",
     "+rpt_erasure_audit",
     "--indirect-selection",
     "cautious",
@@ -358,6 +359,7 @@ def test_everyone_elses_rows_are_unchanged_and_the_audit_counts_what_went(erasur
                 "intermediate.int_customer_daily_activity",
                 "intermediate.int_funnel_step_events",
                 "intermediate.int_funnel_step_paths",
+                "intermediate.int_journey_paths",
             ):
                 # the neighbours' sessions, days, step events and paths are recomputed (their number may
                 # change): the deleted rows are the erased people's

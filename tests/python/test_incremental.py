@@ -34,6 +34,7 @@ INCREMENTAL_MODELS = [
     "marts.fct_customer_feature_snapshots",
     "intermediate.int_funnel_step_events",
     "intermediate.int_funnel_step_paths",
+    "intermediate.int_journey_paths",
 ]
 # bookkeeping columns that may differ between equal data
 IGNORED = {"dbt_loaded_at"}

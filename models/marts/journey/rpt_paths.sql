@@ -1,62 +1,19 @@
 {#
     One row per journey path (the last event categories before the first order or leaving,
-    repeats compressed). Method: doc block rpt_paths (_journey__docs.md).
+    repeats compressed), counted from each person's path (int_journey_paths). Method: doc block
+    rpt_paths (_journey__docs.md).
 #}
 
-{%- set max_length = var('path_max_length') -%}
 {%- set top_n = var('path_top_n') -%}
 
 with
-
-events as (
-    select * from {{ ref('int_events_sessionized') }}
-),
 
 milestones as (
     select * from {{ ref('int_person_milestones') }}
 ),
 
-before_outcome as (
-    select
-        events.person_id,
-        events.event_id,
-        events.event_category,
-        events.event_at
-    from events
-    inner join milestones
-        on events.person_id = milestones.person_id
-    where
-        milestones.first_ordered_at is null
-        or events.event_at < milestones.first_ordered_at
-),
-
-with_previous as (
-    select
-        *,
-        lag(event_category) over (partition by person_id order by event_at, event_id) as previous_category
-    from before_outcome
-),
-
-compressed as (
-    select
-        person_id,
-        event_category,
-        row_number() over (partition by person_id order by event_at, event_id) as step_number,
-        row_number() over (partition by person_id order by event_at desc, event_id desc) as steps_from_end
-    from with_previous
-    where
-        previous_category is null
-        or previous_category <> event_category
-),
-
 person_paths as (
-    select
-        person_id,
-        {{ ordered_string_agg('event_category', 'step_number', ' > ') }} as path,
-        count(*) as path_length
-    from compressed
-    where steps_from_end <= {{ max_length }}
-    group by 1
+    select * from {{ ref('int_journey_paths') }}
 ),
 
 outcomes as (

@@ -14,6 +14,7 @@
     ref('fct_customer_feature_snapshots'),
     ref('int_funnel_step_events'),
     ref('int_funnel_step_paths'),
+    ref('int_journey_paths'),
 ] -%}
 
 with

@@ -365,3 +365,59 @@ def test_changed_path_settings_recompute_every_persons_paths(grown, tmp_path):
     finally:
         con.close()
     assert settings == ["event_category|2"] and longest == 2
+
+
+STEP_MODELS = [
+    "int_funnel_stage_entries",
+    "int_funnel_event_entries",
+    "int_funnel_entries",
+    "int_funnel_step_outcomes",
+    "int_funnel_step_events",
+    "int_funnel_step_paths",
+]
+
+
+def _step_models_after(grown, tmp_path, args: list[str], prepare=None) -> None:
+    """The funnel step models rebuilt with `args` on a copy of the grown warehouse, incrementally
+    (after `prepare(connection)`) and as a full refresh: every stored step table must be equal."""
+    raw, work, _ = grown
+    select = ["--select", *STEP_MODELS, "--exclude-resource-type", "test"]
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    for copy in (incremental, full):
+        copy.mkdir()
+        shutil.copy(work / "warehouse.duckdb", copy / "warehouse.duckdb")
+    if prepare is not None:
+        con = duckdb.connect(str(incremental / "warehouse.duckdb"))
+        try:
+            prepare(con)
+        finally:
+            con.close()
+    result = run_dbt(["build", *select, *args], raw, incremental)
+    assert result.returncode == 0, result.output[-3000:]
+    result = run_dbt(["build", *select, *args, "--full-refresh"], raw, full)
+    assert result.returncode == 0, result.output[-3000:]
+    for model in ("intermediate.int_funnel_step_events", "intermediate.int_funnel_step_paths"):
+        only_incremental, only_full, rows = _differences(
+            incremental / "warehouse.duckdb", full / "warehouse.duckdb", model
+        )
+        assert rows > 0
+        assert (only_incremental, only_full) == (0, 0), (model, only_incremental, only_full)
+
+
+@pytest.mark.parametrize("days", [3, 45])
+def test_a_changed_conversion_window_leaves_no_step_events_of_the_old_windows(grown, tmp_path, days):
+    """A changed window (30 days by default) changes the drop-outs' time watched: those people are
+    recomputed. A longer one also takes away the outcomes whose window now ends after the data:
+    people left with none are not in the batch, and their rows must be deleted (delete_stale_rows)."""
+    _step_models_after(grown, tmp_path, ["--vars", f"{{funnel_conversion_window_days: {days}}}"])
+
+
+def test_the_first_build_after_an_upgrade_recomputes_the_step_events_without_dbt_loaded_at(grown, tmp_path):
+    """A warehouse from before int_funnel_step_events had dbt_loaded_at: its next incremental build
+    computes the batch before on_schema_change adds the column, so it must not read the column
+    (last_loaded_at_or_start) and must recompute everyone."""
+
+    def drop_the_column(con) -> None:
+        con.execute("alter table intermediate.int_funnel_step_events drop column dbt_loaded_at")
+
+    _step_models_after(grown, tmp_path, [], prepare=drop_the_column)

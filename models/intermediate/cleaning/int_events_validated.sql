@@ -40,14 +40,12 @@ with
 {%- set raw_files = raw_files_to_read(in_window) %}
 {%- set skipped = [] %}
 {%- for file in raw_files.skipped %}{% do skipped.append(sql_literal(file)) %}{% endfor %}
+{%- set not_skipped = 'source_file not in (' ~ skipped | join(', ') ~ ') and ' if skipped else '' %}
 events as {{ full_build_inline }} (
     select * from {{ ref('stg_raw__events') }}
     {% if is_incremental() %}
         where
-            {% if skipped %}
-                source_file not in ({{ skipped | join(', ') }}) and
-            {% endif %}
-            (event_at is null or event_at >= (select window_start.started_at from window_start))
+            {{ not_skipped }}(event_at is null or event_at >= (select window_start.started_at from window_start))
     {% endif %}
 ),
 

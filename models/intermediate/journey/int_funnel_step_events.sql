@@ -9,9 +9,8 @@
             "{{ erase_from_incremental(person_id='person_id', source='bot_visitors') }}",
         ],
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} as stored where not exists (select 1 from "
-            ~ "{{ ref('int_funnel_step_outcomes') }} as outcomes where outcomes.funnel_name = stored.funnel_name"
-            ~ " and outcomes.person_id = stored.person_id and outcomes.step_order = stored.step_order){% endif %}"
+            "{{ delete_stale_rows(ref('int_funnel_step_outcomes'), ['funnel_name', 'person_id', 'step_order'],"
+            ~ " ['is_converted', 'entered_at', 'days_observed'], ref('int_events_sessionized')) }}",
         ],
     )
 }}
@@ -21,8 +20,9 @@
     window: what the person did before converting or dropping out. Shared by
     rpt_conversion_drivers and rpt_dropoff_paths. Incremental per person: a build recomputes the
     people whose events were (re)loaded since the last one and those with a step outcome not
-    stored yet (a window that closed, an order that moved a stage); the post-hook drops the rows of
-    outcomes gone. Doc block int_funnel_step_events.
+    stored yet (a window that closed, an order that moved a stage); the post-hook
+    (delete_stale_rows) drops the rows of outcomes gone or changed and of people recomputed
+    to nothing. Doc block int_funnel_step_events.
 #}
 
 with
@@ -32,11 +32,11 @@ outcomes as (
 ),
 
 {% if is_incremental() %}
-    {# a stored table from before dbt_loaded_at (null) recomputes everyone once #}
+    {# a table stored before it had dbt_loaded_at, or an empty one, recomputes everyone #}
     touched_persons as (
         select reloaded.person_id
         from {{ ref('int_events_sessionized') }} as reloaded
-        where reloaded.dbt_loaded_at > coalesce({{ last_loaded_at() }}, cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        where reloaded.dbt_loaded_at > {{ last_loaded_at_or_start() }}
         union
         select new_outcomes.person_id
         from outcomes as new_outcomes
@@ -46,9 +46,9 @@ outcomes as (
                 stored.funnel_name = new_outcomes.funnel_name
                 and stored.person_id = new_outcomes.person_id
                 and stored.step_order = new_outcomes.step_order
-                and stored.is_converted = new_outcomes.is_converted
-                and stored.entered_at = new_outcomes.entered_at
-                and stored.days_observed = new_outcomes.days_observed
+                and stored.is_converted is not distinct from new_outcomes.is_converted
+                and stored.entered_at is not distinct from new_outcomes.entered_at
+                and stored.days_observed is not distinct from new_outcomes.days_observed
         )
     ),
 {% endif %}

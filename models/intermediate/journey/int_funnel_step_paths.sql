@@ -9,21 +9,18 @@
             "{{ erase_from_incremental(person_id='person_id', source='bot_visitors') }}",
         ],
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} as stored where not exists (select 1 from "
-            ~ "{{ ref('int_funnel_step_outcomes') }} as outcomes where outcomes.funnel_name = stored.funnel_name"
-            ~ " and outcomes.person_id = stored.person_id and outcomes.step_order = stored.step_order){% endif %}"
+            "{{ delete_stale_rows(ref('int_funnel_step_events'), ['funnel_name', 'person_id', 'step_order']) }}",
         ],
     )
 }}
-
--- depends_on: {{ ref('int_funnel_step_outcomes') }}
 
 {#
     One row per funnel x person x step with events in the step's window (int_funnel_step_events):
     the person's path before the outcome and, for a drop-out, after entering the step (repeats
     compressed, at most path_max_length steps). rpt_dropoff_paths counts them. Incremental per
     person: the people whose step events were rewritten since the last build; a change of the path
-    settings recomputes everyone. Method: doc block int_funnel_step_paths (_drivers__docs.md).
+    settings recomputes everyone; the post-hook (delete_stale_rows) drops the steps left without
+    step events. Method: doc block int_funnel_step_paths (_drivers__docs.md).
 #}
 
 {%- set max_length = var('path_max_length') -%}
@@ -50,7 +47,7 @@ with
         select rewritten.person_id
         from {{ ref('int_funnel_step_events') }} as rewritten
         where
-            rewritten.dbt_loaded_at > {{ last_loaded_at() }}
+            rewritten.dbt_loaded_at > {{ last_loaded_at_or_start() }}
             or exists (
                 select 1 from {{ this }} as stored
                 where stored.path_settings <> {{ sql_literal(path_settings) }}

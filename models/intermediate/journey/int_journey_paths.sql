@@ -9,9 +9,8 @@
             "{{ erase_from_incremental(person_id='person_id', source='bot_visitors') }}",
         ],
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} as stored where not exists (select 1 from "
-            ~ "{{ ref('int_person_milestones') }} as milestones where milestones.person_id = stored.person_id"
-            ~ " and milestones.first_ordered_at is not distinct from stored.first_ordered_at){% endif %}"
+            "{{ delete_stale_rows(ref('int_person_milestones'), ['person_id'], ['first_ordered_at'],"
+            ~ " ref('int_events_sessionized')) }}",
         ],
     )
 }}
@@ -21,8 +20,8 @@
     ordered): the last path_max_length event categories, consecutive repeats compressed.
     rpt_paths counts them. Incremental per person: the people whose events were (re)loaded since
     the last build, those whose first order moved or who have no row yet, and everyone when
-    path_max_length changed; the post-hook drops the rows of people gone or left without a path
-    (an order now before all their events). Method: doc block int_journey_paths (_journey__docs.md).
+    path_max_length changed; the post-hook (delete_stale_rows) drops the rows of people gone, whose
+    first order moved, or recomputed to nothing. Method: doc block int_journey_paths (_journey__docs.md).
 #}
 
 {%- set max_length = var('path_max_length') -%}
@@ -38,7 +37,7 @@ milestones as (
     touched_persons as (
         select reloaded.person_id
         from {{ ref('int_events_sessionized') }} as reloaded
-        where reloaded.dbt_loaded_at > {{ last_loaded_at() }}
+        where reloaded.dbt_loaded_at > {{ last_loaded_at_or_start() }}
         union
         select milestones.person_id
         from milestones
